@@ -1,0 +1,44 @@
+"""The error hierarchy: every failure a caller can cause or meet is one of these."""
+
+from __future__ import annotations
+
+
+class InterviewPlatformError(Exception):
+    """Base of every error the library raises on purpose; the message says what to do."""
+
+
+class SessionNotFoundError(InterviewPlatformError, LookupError):
+    """No session has the given id."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"session {session_id!r} does not exist")
+        self.session_id = session_id
+
+
+class InvalidStateTransitionError(InterviewPlatformError):
+    """The operation is not allowed in the session's current status (nothing was changed)."""
+
+    def __init__(self, session_id: str, status: str, operation: str, detail: str = "") -> None:
+        message = f"cannot {operation} session {session_id!r}: it is {status}"
+        if detail:
+            message = f"{message} ({detail})"
+        super().__init__(message)
+        self.session_id = session_id
+        self.status = status
+        self.operation = operation
+
+
+class InvalidInputError(InterviewPlatformError, ValueError):
+    """An argument or configuration value is malformed, out of range or unknown."""
+
+
+class ProviderError(InterviewPlatformError):
+    """The AI provider failed or could not be reached."""
+
+
+class EvaluationError(InterviewPlatformError):
+    """The evaluation of a completed session could not be generated (it can be retried)."""
+
+
+class DataStoreError(InterviewPlatformError):
+    """The database failed; the operation did not take effect."""

@@ -1,0 +1,382 @@
+"""The domain's data: sessions, messages, evaluations and the configuration of an interview.
+
+Plain dataclasses and enums with their own validation; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final, Mapping, Sequence
+
+from .errors import InvalidInputError
+
+
+class SessionStatus(StrEnum):
+    CREATED = "created"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+
+
+class CommunicationMode(StrEnum):
+    TEXT = "text"
+    WHITEBOARD = "whiteboard"
+    AUDIO = "audio"
+
+
+class Role(StrEnum):
+    INTERVIEWER = "interviewer"
+    CANDIDATE = "candidate"
+    SYSTEM = "system"
+
+
+class EvaluationStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    READY = "ready"
+    NO_EVIDENCE = "no_evidence"
+    FAILED = "failed"
+
+
+class EndReason(StrEnum):
+    """Why a session reached COMPLETED."""
+
+    REQUESTED = "requested"
+    TIME_LIMIT = "time_limit"
+    ABANDONED = "abandoned"
+
+
+# Documented input limits (README, "Limits").
+MAX_MESSAGE_CHARS: Final[Mapping[CommunicationMode, int]] = {
+    CommunicationMode.TEXT: 20_000,
+    CommunicationMode.AUDIO: 20_000,
+    CommunicationMode.WHITEBOARD: 200_000,
+}
+MIN_DURATION_MINUTES: Final = 1
+MAX_DURATION_MINUTES: Final = 480
+MAX_USER_ID_CHARS: Final = 128
+MAX_JSON_BYTES: Final = 256 * 1024
+MAX_JSON_DEPTH: Final = 32
+MAX_PAGE_SIZE: Final = 1000
+MAX_OFFSET: Final = 10_000_000
+DEFAULT_TEMPLATE: Final = "system_design"
+DEFAULT_PROVIDER: Final = "offline"
+
+_NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_CONTROL_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def parse_session_id(value: object) -> str:
+    """The canonical form of a session id, or ``InvalidInputError`` if it is not a UUID."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidInputError(f"session id must be a UUID string, got {type(value).__name__}")
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise InvalidInputError(
+            f"malformed session id {_preview(value)}: expected a UUID such as "
+            "'3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d'"
+        ) from None
+
+
+def parse_user_id(value: object) -> str:
+    """A user id as stored: a non-blank string of printable characters, at most 128 long."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"user id must be a string, got {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        raise InvalidInputError("user id must not be empty")
+    if len(text) > MAX_USER_ID_CHARS:
+        raise InvalidInputError(f"user id is longer than {MAX_USER_ID_CHARS} characters")
+    if _CONTROL_CHARS.search(text):
+        raise InvalidInputError("user id must not contain control characters")
+    return text
+
+
+def validate_page(limit: object, offset: object) -> tuple[int, int]:
+    """``(limit, offset)`` checked against the documented bounds."""
+    for name, value, high in (("limit", limit, MAX_PAGE_SIZE), ("offset", offset, MAX_OFFSET)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInputError(f"{name} must be an integer, got {type(value).__name__}")
+        if value < 0:
+            raise InvalidInputError(f"{name} must not be negative, got {value}")
+        if value > high:
+            raise InvalidInputError(f"{name} must be at most {high}, got {value}")
+    assert isinstance(limit, int) and isinstance(offset, int)
+    if limit == 0:
+        raise InvalidInputError("limit must be at least 1")
+    return limit, offset
+
+
+def validate_message_content(content: object, mode: CommunicationMode) -> str:
+    """The message as it will be stored, or ``InvalidInputError`` saying what is wrong with it."""
+    if not isinstance(content, str):
+        raise InvalidInputError(f"message content must be a string, got {type(content).__name__}")
+    if not content.strip():
+        raise InvalidInputError("message content must not be empty or only whitespace")
+    if "\x00" in content:
+        raise InvalidInputError("message content must not contain NUL characters")
+    limit = MAX_MESSAGE_CHARS[mode]
+    if len(content) > limit:
+        raise InvalidInputError(
+            f"message is {len(content)} characters long; the limit for {mode.value} is {limit}"
+        )
+    try:
+        content.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError("message content is not valid Unicode text") from None
+    return content
+
+
+def parse_mode(value: object) -> CommunicationMode:
+    if isinstance(value, CommunicationMode):
+        return value
+    try:
+        return CommunicationMode(str(value).strip().lower())
+    except ValueError:
+        known = ", ".join(m.value for m in CommunicationMode)
+        raise InvalidInputError(
+            f"unknown communication mode {_preview(value)}; expected one of: {known}"
+        ) from None
+
+
+def plain_json(value: object, what: str) -> Any:
+    """A deep copy of ``value`` as plain JSON data, refusing anything that would not survive storage."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{what} must be JSON-serialisable data: {exc}") from None
+    except RecursionError:
+        raise InvalidInputError(f"{what} is nested too deeply") from None
+    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_JSON_BYTES:
+        raise InvalidInputError(f"{what} is larger than {MAX_JSON_BYTES // 1024} KiB")
+    if "\\u0000" in text:
+        raise InvalidInputError(f"{what} must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError(f"{what} contains text that is not valid Unicode") from None
+    data = json.loads(text)
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise InvalidInputError(f"{what} is nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+def _depth(value: Any) -> int:
+    depth, frontier = 0, [value]
+    while frontier:
+        nested = [
+            child
+            for item in frontier
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        depth += 1
+        frontier = nested
+    return depth
+
+
+def _preview(value: object, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """How one interview runs. Values are validated and normalised on construction."""
+
+    enabled_modes: Sequence[CommunicationMode] = (CommunicationMode.TEXT,)
+    ai_provider: str = DEFAULT_PROVIDER
+    ai_model: str | None = None
+    resume_data: Mapping[str, Any] | None = None
+    duration_minutes: int = 45
+    template: str = DEFAULT_TEMPLATE
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        modes = self.enabled_modes
+        if isinstance(modes, (str, CommunicationMode)) or not isinstance(modes, Sequence | set | frozenset):
+            raise InvalidInputError("enabled_modes must be a list of communication modes")
+        parsed = tuple(dict.fromkeys(parse_mode(m) for m in modes))
+        if not parsed:
+            raise InvalidInputError("enabled_modes must name at least one communication mode")
+        object.__setattr__(self, "enabled_modes", parsed)
+
+        object.__setattr__(self, "ai_provider", _parse_name(self.ai_provider, "ai_provider"))
+        object.__setattr__(self, "template", _parse_name(self.template, "template"))
+        if self.ai_model is not None:
+            if not isinstance(self.ai_model, str) or not self.ai_model.strip():
+                raise InvalidInputError("ai_model must be a non-empty string or None")
+            if len(self.ai_model) > 200 or _CONTROL_CHARS.search(self.ai_model):
+                raise InvalidInputError("ai_model must be a model name of at most 200 characters")
+            object.__setattr__(self, "ai_model", self.ai_model.strip())
+
+        duration = self.duration_minutes
+        if isinstance(duration, bool) or not isinstance(duration, int):
+            raise InvalidInputError(
+                f"duration_minutes must be a whole number of minutes, got {_preview(duration)}"
+            )
+        if not MIN_DURATION_MINUTES <= duration <= MAX_DURATION_MINUTES:
+            raise InvalidInputError(
+                f"duration_minutes must be between {MIN_DURATION_MINUTES} and "
+                f"{MAX_DURATION_MINUTES}, got {duration}"
+            )
+
+        if self.resume_data is not None:
+            if not isinstance(self.resume_data, Mapping):
+                raise InvalidInputError("resume_data must be a JSON object (a mapping) or None")
+            object.__setattr__(self, "resume_data", plain_json(self.resume_data, "resume_data"))
+        if not isinstance(self.metadata, Mapping):
+            raise InvalidInputError("metadata must be a JSON object (a mapping)")
+        object.__setattr__(self, "metadata", plain_json(self.metadata, "metadata"))
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    def to_dict(self, *, include_resume: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "enabled_modes": [m.value for m in self.enabled_modes],
+            "ai_provider": self.ai_provider,
+            "ai_model": self.ai_model,
+            "duration_minutes": self.duration_minutes,
+            "template": self.template,
+            "metadata": dict(self.metadata),
+        }
+        if include_resume:
+            data["resume_data"] = self.resume_data
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SessionConfig:
+        known = {"enabled_modes", "ai_provider", "ai_model", "resume_data", "duration_minutes",
+                 "template", "metadata"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidInputError(f"unknown session config field(s): {', '.join(unknown)}")
+        return cls(**{k: v for k, v in data.items()})
+
+
+def _parse_name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not _NAME_PATTERN.match(value.strip().lower()):
+        raise InvalidInputError(
+            f"{what} must be a short lowercase name (letters, digits, '_', '-', '.'), "
+            f"got {_preview(value)}"
+        )
+    return value.strip().lower()
+
+
+@dataclass(frozen=True)
+class Session:
+    """One interview. ``version`` increases with every status change (compare-and-set)."""
+
+    id: str
+    user_id: str
+    status: SessionStatus
+    config: SessionConfig
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: EndReason | None = None
+    overall_score: float | None = None
+    message_count: int = 0
+    last_activity_at: datetime | None = None
+    active_seconds: float = 0.0
+    active_since: datetime | None = None
+    version: int = 0
+    interviewer_state: Mapping[str, Any] = field(default_factory=dict)
+
+    def active_seconds_at(self, now: datetime) -> float:
+        """Time spent ACTIVE up to ``now``; paused time does not count."""
+        running = (now - self.active_since).total_seconds() if self.active_since else 0.0
+        return self.active_seconds + max(running, 0.0)
+
+    def remaining_seconds_at(self, now: datetime) -> float:
+        return self.config.duration.total_seconds() - self.active_seconds_at(now)
+
+    def with_changes(self, **changes: Any) -> Session:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message about to be stored; the store assigns its sequence number."""
+
+    role: Role
+    mode: CommunicationMode
+    content: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Message:
+    """A stored message. ``seq`` orders the transcript (1, 2, 3 ... per session)."""
+
+    session_id: str
+    seq: int
+    role: Role
+    mode: CommunicationMode
+    content: str
+    created_at: datetime
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    """The audit row of one status change."""
+
+    session_id: str
+    from_status: SessionStatus
+    to_status: SessionStatus
+    operation: str
+    reason: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """One rubric dimension's score (1-5, or None for insufficient evidence) and what supports it."""
+
+    dimension: str
+    score: int | None
+    evidence: tuple[int, ...] = ()
+    rationale: str = ""
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.score is not None
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """The evaluation of one completed session, with its own status."""
+
+    session_id: str
+    status: EvaluationStatus
+    overall_score: float | None = None
+    dimension_scores: Mapping[str, DimensionScore] = field(default_factory=dict)
+    strengths: tuple[str, ...] = ()
+    improvements: tuple[str, ...] = ()
+    summary: str = ""
+    provider: str | None = None
+    model: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+    coverage: float | None = None
+    template: str | None = None
+    rubric_version: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    provenance: Mapping[str, Any] = field(default_factory=dict)

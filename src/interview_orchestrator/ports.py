@@ -1,0 +1,283 @@
+"""The interfaces SessionManager talks to. Adapters implement them; the container wires them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from .interview_template import InterviewTemplate
+from .lifecycle import Operation
+from .models import (
+    CommunicationMode,
+    DimensionScore,
+    EvaluationReport,
+    EvaluationStatus,
+    Message,
+    NewMessage,
+    Session,
+    SessionConfig,
+    SessionStatus,
+    TransitionRecord,
+)
+
+# --------------------------------------------------------------------------- data store
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    """A stored status change: the session as it now is and the messages stored with it."""
+
+    session: Session
+    messages: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvaluationOutcome:
+    """What an evaluation run produced, to be stored as READY or NO_EVIDENCE."""
+
+    status: EvaluationStatus
+    overall_score: float | None
+    coverage: float
+    dimension_scores: Mapping[str, DimensionScore]
+    strengths: tuple[str, ...]
+    improvements: tuple[str, ...]
+    summary: str
+    provider: str
+    model: str | None
+    template: str
+    rubric_version: str
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+
+class DataStore(Protocol):
+    """Durable storage of sessions, transcripts, transitions and evaluations.
+
+    Every method is one transaction; nothing is held open between calls. Status changes are
+    compare-and-set on ``Session.version``: a stale ``before`` raises
+    ``InvalidStateTransitionError`` and changes nothing.
+    """
+
+    def add_session(self, session: Session) -> Session:
+        """Insert ``session``; if its id is already taken, return the stored one unchanged."""
+        ...
+
+    def get_session(self, session_id: str) -> Session:
+        """The session, or ``SessionNotFoundError``."""
+        ...
+
+    def list_sessions(
+        self, *, user_id: str | None, status: SessionStatus | None, limit: int, offset: int
+    ) -> list[Session]:
+        """Sessions newest first (by creation time, then id)."""
+        ...
+
+    def find_active_session(self, user_id: str | None) -> Session | None:
+        """The most recently started ACTIVE session (of ``user_id`` if given)."""
+        ...
+
+    def save_transition(
+        self,
+        before: Session,
+        after: Session,
+        *,
+        operation: Operation,
+        reason: str | None,
+        messages: Sequence[NewMessage] = (),
+    ) -> TransitionResult:
+        """Store ``after`` if the stored session is still ``before`` (same version), with an audit
+        row, the given messages (numbered next in the transcript) and, on reaching COMPLETED, a
+        PENDING evaluation. Otherwise raise ``InvalidStateTransitionError`` naming the status
+        the session is in now."""
+        ...
+
+    def append_message(
+        self,
+        session_id: str,
+        message: NewMessage,
+        *,
+        interviewer_state: Mapping[str, Any] | None = None,
+        allow_late: bool = False,
+    ) -> Message:
+        """Store ``message`` as the next of the transcript, only while the session is ACTIVE.
+
+        With ``allow_late`` a message for a session that has left ACTIVE is still stored,
+        marked ``late``. ``interviewer_state``, if given, replaces the stored one atomically.
+        """
+        ...
+
+    def get_transcript(self, session_id: str) -> list[Message]:
+        """All messages in sequence order; ``SessionNotFoundError`` for an unknown session."""
+        ...
+
+    def recent_messages(self, session_id: str, limit: int) -> list[Message]:
+        """The last ``limit`` messages, in sequence order (an index range, not a scan)."""
+        ...
+
+    def list_transitions(self, session_id: str) -> list[TransitionRecord]:
+        ...
+
+    def get_evaluation(self, session_id: str) -> EvaluationReport | None:
+        ...
+
+    def claim_evaluation(
+        self, session_id: str, *, force: bool, now: datetime, stale_after: timedelta
+    ) -> EvaluationReport | None:
+        """Mark the evaluation RUNNING (attempts + 1) and return it, if it is due: PENDING,
+        FAILED, missing, RUNNING for longer than ``stale_after`` (its runner died), or READY /
+        NO_EVIDENCE with ``force``. Return None when it is not due (another runner has it, or
+        it is done and not forced). Only a COMPLETED session has an evaluation."""
+        ...
+
+    def finish_evaluation(
+        self, session_id: str, outcome: EvaluationOutcome, *, attempt: int, now: datetime
+    ) -> EvaluationReport:
+        """Store the outcome (and the session's overall score) if attempt ``attempt`` still
+        holds the evaluation; otherwise raise ``EvaluationError``."""
+        ...
+
+    def fail_evaluation(
+        self, session_id: str, *, error: str, attempt: int, now: datetime
+    ) -> EvaluationReport:
+        """Record attempt ``attempt`` as FAILED with the reason (retriable)."""
+        ...
+
+
+# --------------------------------------------------------------------------- AI interviewer
+
+
+@dataclass(frozen=True)
+class InterviewContext:
+    """What an interviewer sees for one turn: bounded, whatever the transcript's length."""
+
+    session: Session
+    recent_messages: tuple[Message, ...]
+    now: datetime
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self.session.interviewer_state
+
+    @property
+    def elapsed_fraction(self) -> float:
+        total = self.session.config.duration.total_seconds()
+        return min(self.session.active_seconds_at(self.now) / total, 1.0) if total else 1.0
+
+
+@dataclass(frozen=True)
+class InterviewerReply:
+    """The interviewer's next message and its updated private state (stored with the session)."""
+
+    content: str
+    state: Mapping[str, Any]
+    notes: tuple[str, ...] = ()
+
+
+class AIInterviewer(Protocol):
+    """Asks the opening question and the follow-ups. Stateless: its state lives in the session."""
+
+    def check_config(self, config: SessionConfig) -> None:
+        """Raise ``InvalidInputError`` if this interviewer cannot run ``config`` (unknown
+        provider or template, provider not configured)."""
+        ...
+
+    def initialize(
+        self, session_id: str, resume_data: Mapping[str, Any] | None, *, config: SessionConfig
+    ) -> Mapping[str, Any]:
+        """Prepare an interview; return the initial interviewer state."""
+        ...
+
+    def opening_question(self, context: InterviewContext) -> InterviewerReply:
+        ...
+
+    def reply(self, context: InterviewContext) -> InterviewerReply:
+        """Answer the candidate's latest message (the last of ``context.recent_messages``)."""
+        ...
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True)
+class EvaluationRequest:
+    session: Session
+    transcript: tuple[Message, ...]
+    template: InterviewTemplate
+
+
+@dataclass(frozen=True)
+class EvaluationDraft:
+    """An evaluator's judgement before the overall score is computed (in code, from weights)."""
+
+    dimension_scores: Mapping[str, DimensionScore]
+    strengths: tuple[str, ...]
+    improvements: tuple[str, ...]
+    summary: str
+    model: str | None
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Evaluator(Protocol):
+    """Scores one transcript against a rubric (one implementation per AI provider)."""
+
+    def evaluate(self, request: EvaluationRequest) -> EvaluationDraft:
+        ...
+
+
+class EvaluationManager(Protocol):
+    """Turns a finished transcript into a stored ``EvaluationReport``."""
+
+    def generate_evaluation(self, session_id: str, *, force: bool = False) -> EvaluationReport:
+        """Generate (or, if already done and not forced, return) the session's evaluation.
+        Raise ``EvaluationError`` when it fails; the failure is stored and retriable."""
+        ...
+
+
+class TemplateCatalog(Protocol):
+    def get(self, name: str) -> InterviewTemplate:
+        """The template, or ``InvalidInputError`` naming the ones that exist."""
+        ...
+
+    def names(self) -> list[str]:
+        ...
+
+
+# --------------------------------------------------------------------------- communication
+
+
+class EventKind(StrEnum):
+    STATE_CHANGED = "state_changed"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    kind: EventKind
+    session_id: str
+    status: SessionStatus
+    message: Message | None = None
+
+
+EventHandler = Callable[[SessionEvent], None]
+
+
+class CommunicationManager(Protocol):
+    """The channels (text, whiteboard, audio) open per session, and who hears what happens."""
+
+    def enable_mode(self, session_id: str, mode: CommunicationMode) -> None:
+        ...
+
+    def disable_all_modes(self, session_id: str) -> None:
+        ...
+
+    def enabled_modes(self, session_id: str) -> frozenset[CommunicationMode]:
+        ...
+
+    def publish(self, event: SessionEvent) -> None:
+        """Deliver to every subscriber; a failing subscriber does not stop the others."""
+        ...
+
+    def subscribe(self, handler: EventHandler) -> Callable[[], None]:
+        """Register ``handler``; the returned callable unsubscribes it."""
+        ...
