@@ -1,0 +1,105 @@
+"""The composition root: the only place that knows which adapter serves which port.
+
+    config (YAML + env) ─▶ settings ─▶ engine ─▶ data_store ─┐
+                                      templates ─▶ interviewers ─▶ ai_interviewer ─┤
+                                      evaluators ─▶ evaluation_manager ─────────┤─▶ session_manager
+                                      communication_manager ─────────────────────┘
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+from sqlalchemy.engine import Engine
+
+from .catalog import YamlTemplateCatalog
+from .clock import utc_now
+from .communication import InProcessCommunicationManager
+from .evaluation.rubric_evaluator import RubricEvaluator
+from .evaluation.service import EvaluationService
+from .interviewer.offline import OfflineInterviewer
+from .interviewer.router import InterviewerRouter
+from .logging import build_logger
+from .session_manager import SessionManager
+from .settings import DEFAULT_CONFIG_FILE, DatabaseSettings, Settings
+from .store.engine import create_engine_for
+from .store.migrate import upgrade
+from .store.sqlalchemy_store import SqlAlchemyDataStore
+
+
+@contextmanager
+def open_engine(database: DatabaseSettings) -> Iterator[Engine]:
+    """The engine for the configured database, migrated if the settings say so; disposed on
+    ``shutdown_resources()``."""
+    engine = create_engine_for(
+        database.url, echo=database.echo, sqlite_synchronous=database.sqlite_synchronous
+    )
+    try:
+        is_sqlite = engine.dialect.name == "sqlite"
+        if database.auto_migrate == "always" or (database.auto_migrate == "sqlite" and is_sqlite):
+            upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _seconds(value: int) -> timedelta:
+    return timedelta(seconds=value)
+
+
+class Container(containers.DeclarativeContainer):
+    """``Container().session_manager()`` is a ready manager on the configured database."""
+
+    config = providers.Configuration(yaml_files=[DEFAULT_CONFIG_FILE])
+    settings = providers.Singleton(Settings.from_mapping, config)
+
+    # --- core
+    logger = providers.Singleton(
+        build_logger,
+        enabled=settings.provided.logging.enabled,
+        level=settings.provided.logging.level,
+    )
+    clock = providers.Object(utc_now)
+    engine = providers.Resource(open_engine, settings.provided.database)
+
+    # --- gateways
+    data_store = providers.Singleton(SqlAlchemyDataStore, engine=engine)
+    templates = providers.Singleton(
+        YamlTemplateCatalog, directories=settings.provided.interviewer.template_dirs
+    )
+    communication_manager = providers.Singleton(InProcessCommunicationManager, logger=logger)
+
+    # --- AI providers, chosen per session by SessionConfig.ai_provider
+    interviewers = providers.Dict(
+        offline=providers.Singleton(OfflineInterviewer, catalog=templates),
+    )
+    evaluators = providers.Dict(
+        offline=providers.Singleton(RubricEvaluator),
+    )
+    ai_interviewer = providers.Singleton(InterviewerRouter, interviewers)
+
+    # --- services
+    evaluation_manager = providers.Singleton(
+        EvaluationService,
+        data_store=data_store,
+        evaluators=evaluators,
+        templates=templates,
+        clock=clock,
+        stale_after=providers.Callable(
+            _seconds, settings.provided.evaluation.stale_after_seconds
+        ),
+        logger=logger,
+    )
+    session_manager = providers.Factory(
+        SessionManager,
+        data_store=data_store,
+        ai_interviewer=ai_interviewer,
+        evaluation_manager=evaluation_manager,
+        communication_manager=communication_manager,
+        logger=logger,
+        clock=clock,
+        context_messages=settings.provided.interviewer.context_messages,
+    )

@@ -1,0 +1,132 @@
+"""Structured logging: one JSON line per operation on stderr, with personal data redacted.
+
+The library configures a logger of its own (the ``interview_orchestrator`` stdlib logger wrapped
+by structlog) rather than structlog's global configuration, so an embedding application keeps
+its own set-up; it can also pass any structlog-style logger to ``SessionManager`` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any, Final
+
+import structlog
+import structlog.tracebacks
+from structlog.types import EventDict, Processor, WrappedLogger
+
+LOGGER_NAME: Final = "interview_orchestrator"
+REDACTED: Final = "[redacted]"
+
+#: Keys whose values are personal data or secrets whatever they hold.
+SENSITIVE_KEYS: Final = frozenset(
+    {
+        "content", "text", "message_text", "resume", "resume_data", "answer", "transcript",
+        "name", "full_name", "email", "phone", "address", "api_key", "authorization",
+        "password", "secret", "token", "notes",
+    }
+)
+_TOP_LEVEL: Final = ("timestamp", "level", "component", "operation", "message", "session_id")
+
+_PATTERNS: Final = (
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail addresses
+    re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"),  # API keys in the OpenAI style
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?<![\w-])\+?\d[\d ().-]{7,}\d(?![\w-])"),  # phone numbers
+)
+
+
+def scrub_text(text: str) -> str:
+    """``text`` with e-mail addresses, phone numbers and API keys replaced."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def _scrub(value: Any, *, by_key: bool, depth: int = 0) -> Any:
+    if depth > 12:
+        return REDACTED
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, Mapping):
+        return {
+            k: (
+                REDACTED
+                if by_key and str(k).lower() in SENSITIVE_KEYS
+                else _scrub(v, by_key=by_key, depth=depth + 1)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_scrub(v, by_key=by_key, depth=depth + 1) for v in value]
+    return value
+
+
+def redact(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Processor: drop sensitive keys, and scrub personal data from every value, tracebacks too.
+
+    Traceback frames are scrubbed by pattern only (their keys are structure, not data) and
+    never carry local variables.
+    """
+    exception = event_dict.pop("exception", None)
+    cleaned: EventDict = _scrub(event_dict, by_key=True)
+    if exception is not None:
+        cleaned["exception"] = _scrub(exception, by_key=False)
+    return cleaned
+
+
+def shape(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Processor: the fixed line schema; anything else a caller passed goes under ``metadata``."""
+    metadata = dict(event_dict.pop("metadata", None) or {})
+    shaped: EventDict = {key: event_dict.pop(key, None) for key in _TOP_LEVEL}
+    exception = event_dict.pop("exception", None)
+    metadata.update(event_dict)
+    shaped["metadata"] = metadata
+    if exception is not None:
+        shaped["exception"] = exception
+    return shaped
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (test runners replace it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def processors() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+        structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        ),
+        structlog.processors.EventRenamer("message"),
+        shape,
+        redact,
+        structlog.processors.JSONRenderer(ensure_ascii=False, default=str),
+    ]
+
+
+def build_logger(enabled: bool = True, level: str = "INFO") -> structlog.stdlib.BoundLogger:
+    """The library's logger. Enabled: JSON lines on stderr at ``level``. Disabled: records go to
+    the stdlib logger ``interview_orchestrator`` with no handler of ours (the host decides)."""
+    std_logger = logging.getLogger(LOGGER_NAME)
+    for handler in list(std_logger.handlers):
+        if isinstance(handler, _CurrentStderrHandler):
+            std_logger.removeHandler(handler)
+    if enabled:
+        handler = _CurrentStderrHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        std_logger.addHandler(handler)
+        std_logger.setLevel(level.upper())
+        std_logger.propagate = False
+    return structlog.wrap_logger(  # type: ignore[no-any-return]
+        std_logger,
+        processors=processors(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+    )

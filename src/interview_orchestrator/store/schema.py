@@ -1,0 +1,203 @@
+"""The database schema: typed declarative mappings whose metadata Alembic migrates.
+
+The store reads and writes these tables with Core statements (``SESSIONS`` etc.); the mapped
+classes exist so that the schema has one typed definition and autogenerate can compare it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Final, cast
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from ..errors import InvalidInputError
+from ..models import EvaluationStatus, SessionStatus
+
+#: Alembic's recommended naming convention, so that every constraint has a stable name that a
+#: later migration can drop or alter (SQLite batch mode needs names to find constraints).
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is timezone-aware UTC going in and coming out, on every backend.
+
+    SQLite keeps no offset, so values are converted to UTC before they are stored and get UTC
+    attached when read; a naive datetime is refused because its meaning would be a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise InvalidInputError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInputError(
+                f"naive datetime {value.isoformat()} refused: timestamps must be timezone-aware"
+            )
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _in(column: str, values: type[SessionStatus] | type[EvaluationStatus]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SessionRow(Base):
+    """One interview. ``version`` is the compare-and-set counter of status changes."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str] = mapped_column(String(64))
+    ai_provider: Mapped[str] = mapped_column(String(64))
+    # The SessionConfig without the résumé, which has its own column (encryption may follow).
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    resume_data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    interviewer_state: Mapped[dict[str, Any]] = mapped_column(
+        JSON, server_default=text("'{}'")
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    active_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    active_seconds: Mapped[float] = mapped_column(Float, server_default=text("0"))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    overall_score: Mapped[float | None] = mapped_column(Float)
+    message_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+    __table_args__ = (
+        CheckConstraint(_in("status", SessionStatus), name="status"),
+        # A user's sessions, newest first.
+        Index("ix_sessions_user_id_created_at_id", "user_id", "created_at", "id"),
+        # Sessions in one status (the listing filter, the active-session lookup).
+        Index("ix_sessions_status_created_at", "status", "created_at"),
+        # All sessions, newest first.
+        Index("ix_sessions_created_at_id", "created_at", "id"),
+        # At most one ACTIVE session per user, enforced by the database itself.
+        Index(
+            "uq_sessions_user_id_active",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class MessageRow(Base):
+    """One transcript entry; ``seq`` (1, 2, 3 ...) is the only order, never the timestamp."""
+
+    __tablename__ = "messages"
+
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    late: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class TransitionRow(Base):
+    """The audit trail of status changes."""
+
+    __tablename__ = "transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE")
+    )
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    operation: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_transitions_session_id_id", "session_id", "id"),)
+
+
+class EvaluationRow(Base):
+    """The evaluation of one completed session; (status, attempts) is its compare-and-set key."""
+
+    __tablename__ = "evaluations"
+
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    overall_score: Mapped[float | None] = mapped_column(Float)
+    coverage: Mapped[float | None] = mapped_column(Float)
+    # dimension id -> {"score": int | None, "evidence": [seq, ...], "rationale": str}
+    dimension_scores: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
+    strengths: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
+    improvements: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
+    summary: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    provider: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(200))
+    template: Mapped[str | None] = mapped_column(String(64))
+    rubric_version: Mapped[str | None] = mapped_column(String(64))
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", EvaluationStatus), name="status"),
+        # The sweeper's query: pending or stale evaluations, oldest first.
+        Index("ix_evaluations_status_updated_at", "status", "updated_at"),
+    )
+
+
+metadata: Final = Base.metadata
+SESSIONS: Final = cast(Table, SessionRow.__table__)
+MESSAGES: Final = cast(Table, MessageRow.__table__)
+TRANSITIONS: Final = cast(Table, TransitionRow.__table__)
+EVALUATIONS: Final = cast(Table, EvaluationRow.__table__)

@@ -1,0 +1,612 @@
+"""SessionManager's orchestration with mocked collaborators: order, arguments, failure paths."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pytest_mock import MockerFixture
+
+from interview_orchestrator import (
+    CommunicationMode,
+    EvaluationError,
+    EvaluationReport,
+    EvaluationStatus,
+    InterviewPlatformError,
+    InvalidInputError,
+    InvalidStateTransitionError,
+    Message,
+    ProviderError,
+    Role,
+    Session,
+    SessionConfig,
+    SessionManager,
+    SessionStatus,
+)
+from interview_orchestrator.lifecycle import Operation
+from interview_orchestrator.logging import build_logger
+from interview_orchestrator.ports import (
+    AIInterviewer,
+    CommunicationManager,
+    DataStore,
+    EvaluationManager,
+    EventKind,
+    InterviewerReply,
+    TransitionResult,
+)
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+SID = "3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d"
+RESUME = {"user_id": "cand-7", "name": "Ada Example", "skills": ["redis"]}
+
+
+@pytest.fixture
+def store(mocker: MockerFixture) -> Any:
+    return mocker.create_autospec(DataStore, instance=True, spec_set=True)
+
+
+@pytest.fixture
+def interviewer(mocker: MockerFixture) -> Any:
+    mock = mocker.create_autospec(AIInterviewer, instance=True, spec_set=True)
+    mock.initialize.return_value = {"asked": []}
+    mock.opening_question.return_value = InterviewerReply("Shall we begin?", {"asked": ["open"]})
+    mock.reply.return_value = InterviewerReply("Tell me more.", {"asked": ["open", "q1"]})
+    return mock
+
+
+@pytest.fixture
+def evaluations(mocker: MockerFixture) -> Any:
+    mock = mocker.create_autospec(EvaluationManager, instance=True, spec_set=True)
+    mock.generate_evaluation.return_value = EvaluationReport(
+        session_id=SID, status=EvaluationStatus.READY, overall_score=62.5
+    )
+    return mock
+
+
+@pytest.fixture
+def channels(mocker: MockerFixture) -> Any:
+    mock = mocker.create_autospec(CommunicationManager, instance=True, spec_set=True)
+    mock.enabled_modes.return_value = frozenset({CommunicationMode.TEXT})
+    return mock
+
+
+@pytest.fixture
+def manager(store: Any, interviewer: Any, evaluations: Any, channels: Any) -> SessionManager:
+    """A SessionManager on mocks, with the clock stopped at NOW."""
+    return SessionManager(
+        data_store=store,
+        ai_interviewer=interviewer,
+        evaluation_manager=evaluations,
+        communication_manager=channels,
+        logger=build_logger(enabled=False),
+        clock=lambda: NOW,
+    )
+
+
+def session_in(status: SessionStatus, **changes: Any) -> Session:
+    """A stored session in ``status`` with TEXT and WHITEBOARD enabled."""
+    config = SessionConfig(
+        enabled_modes=[CommunicationMode.TEXT, CommunicationMode.WHITEBOARD],
+        resume_data=RESUME,
+    )
+    base = Session(
+        id=SID, user_id="cand-7", status=status, config=config,
+        created_at=NOW - timedelta(minutes=5), version=3,
+        active_since=NOW - timedelta(minutes=1) if status is SessionStatus.ACTIVE else None,
+    )
+    return base.with_changes(**changes)
+
+
+def message(seq: int, role: Role, content: str = "x", *, late: bool = False) -> Message:
+    return Message(SID, seq, role, CommunicationMode.TEXT, content, NOW, late=late)
+
+
+def echo_transition(store: Any) -> None:
+    """Make save_transition store ``after`` as given, numbering any messages from 1."""
+
+    def save(before: Session, after: Session, **kw: Any) -> TransitionResult:
+        stored = tuple(
+            Message(after.id, i, m.role, m.mode, m.content, m.created_at)
+            for i, m in enumerate(kw.get("messages", ()), start=1)
+        )
+        return TransitionResult(after, stored)
+
+    store.save_transition.side_effect = save
+
+
+# ---------------------------------------------------------------- create_session
+
+
+def test_create_generates_a_uuid_and_stores_a_created_session(manager: SessionManager, store: Any) -> None:
+    store.add_session.side_effect = lambda s: s
+    session = manager.create_session(SessionConfig())
+    assert uuid.UUID(session.id)
+    stored: Session = store.add_session.call_args.args[0]
+    assert stored.status is SessionStatus.CREATED
+    assert stored.created_at == NOW
+
+
+def test_create_takes_user_id_from_argument_before_resume(manager: SessionManager, store: Any) -> None:
+    store.add_session.side_effect = lambda s: s
+    session = manager.create_session(SessionConfig(resume_data=RESUME), user_id="explicit")
+    assert session.user_id == "explicit"
+
+
+def test_create_takes_user_id_from_resume_data(manager: SessionManager, store: Any) -> None:
+    store.add_session.side_effect = lambda s: s
+    assert manager.create_session(SessionConfig(resume_data=RESUME)).user_id == "cand-7"
+
+
+def test_create_generates_a_user_id_when_none_is_known(manager: SessionManager, store: Any) -> None:
+    store.add_session.side_effect = lambda s: s
+    first = manager.create_session(SessionConfig())
+    second = manager.create_session(SessionConfig())
+    assert first.user_id.startswith("user-")
+    assert first.user_id != second.user_id
+
+
+def test_create_checks_config_with_the_interviewer_before_storing(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    interviewer.check_config.side_effect = InvalidInputError("template 'nope' does not exist")
+    with pytest.raises(InvalidInputError, match="nope"):
+        manager.create_session(SessionConfig(template="nope"))
+    store.add_session.assert_not_called()
+
+
+def test_create_with_same_key_and_config_returns_the_stored_session(
+    manager: SessionManager, store: Any
+) -> None:
+    existing = session_in(SessionStatus.ACTIVE)
+    store.add_session.return_value = existing
+    assert manager.create_session(existing.config, session_id=SID) is existing
+
+
+def test_create_with_same_key_and_other_config_is_refused(manager: SessionManager, store: Any) -> None:
+    store.add_session.return_value = session_in(SessionStatus.CREATED)
+    with pytest.raises(InvalidInputError, match="already used"):
+        manager.create_session(SessionConfig(duration_minutes=30), session_id=SID)
+
+
+@pytest.mark.parametrize("bad", ["", "not-a-uuid", "1; DROP TABLE sessions", "🙂"])
+def test_create_with_malformed_session_id_is_refused_before_storage(
+    manager: SessionManager, store: Any, bad: str
+) -> None:
+    with pytest.raises(InvalidInputError, match="session id"):
+        manager.create_session(SessionConfig(), session_id=bad)
+    store.add_session.assert_not_called()
+
+
+def test_create_refuses_a_config_that_is_not_a_session_config(manager: SessionManager, store: Any) -> None:
+    with pytest.raises(InvalidInputError, match="SessionConfig"):
+        manager.create_session({"ai_provider": "offline"})  # type: ignore[arg-type]
+    store.add_session.assert_not_called()
+
+
+# ---------------------------------------------------------------- start_session
+
+
+def test_start_runs_the_specified_steps_in_order(
+    mocker: MockerFixture, manager: SessionManager, store: Any, interviewer: Any, channels: Any
+) -> None:
+    created = session_in(SessionStatus.CREATED)
+    store.get_session.return_value = created
+    echo_transition(store)
+    calls = mocker.Mock()
+    calls.attach_mock(store.get_session, "get_session")
+    calls.attach_mock(interviewer.initialize, "initialize")
+    calls.attach_mock(channels.enable_mode, "enable_mode")
+    calls.attach_mock(interviewer.opening_question, "opening_question")
+    calls.attach_mock(store.save_transition, "save_transition")
+
+    manager.start_session(SID)
+
+    names = [c[0] for c in calls.mock_calls]
+    assert names == [
+        "get_session", "initialize", "enable_mode", "enable_mode", "opening_question",
+        "save_transition",
+    ]
+    interviewer.initialize.assert_called_once_with(SID, RESUME, config=created.config)
+    assert [c.args for c in channels.enable_mode.call_args_list] == [
+        (SID, CommunicationMode.TEXT), (SID, CommunicationMode.WHITEBOARD)
+    ]
+
+
+def test_start_stores_the_opening_question_with_the_active_session(
+    manager: SessionManager, store: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.CREATED)
+    echo_transition(store)
+    session = manager.start_session(SID)
+    kwargs = store.save_transition.call_args.kwargs
+    after: Session = store.save_transition.call_args.args[1]
+    assert session.status is SessionStatus.ACTIVE
+    assert kwargs["operation"] is Operation.START
+    assert [(m.role, m.content) for m in kwargs["messages"]] == [(Role.INTERVIEWER, "Shall we begin?")]
+    assert after.started_at == NOW and after.active_since == NOW
+    assert after.interviewer_state == {"asked": ["open"]}
+
+
+def test_start_publishes_the_state_change_and_the_opening_message(
+    manager: SessionManager, store: Any, channels: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.CREATED)
+    echo_transition(store)
+    manager.start_session(SID)
+    kinds = [c.args[0].kind for c in channels.publish.call_args_list]
+    assert kinds == [EventKind.STATE_CHANGED, EventKind.MESSAGE]
+
+
+def test_start_failing_at_the_opening_question_leaves_the_session_created_and_closed(
+    manager: SessionManager, store: Any, interviewer: Any, channels: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.CREATED)
+    interviewer.opening_question.side_effect = TimeoutError("provider timed out")
+    with pytest.raises(ProviderError, match="opening question"):
+        manager.start_session(SID)
+    store.save_transition.assert_not_called()
+    channels.disable_all_modes.assert_called_once_with(SID)
+
+
+def test_start_failing_at_initialisation_opens_no_channel(
+    manager: SessionManager, store: Any, interviewer: Any, channels: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.CREATED)
+    interviewer.initialize.side_effect = ConnectionError("refused")
+    with pytest.raises(ProviderError, match="initialise"):
+        manager.start_session(SID)
+    channels.enable_mode.assert_not_called()
+    store.save_transition.assert_not_called()
+
+
+def test_start_lost_to_a_racing_start_keeps_the_winners_channels(
+    manager: SessionManager, store: Any, channels: Any
+) -> None:
+    store.get_session.side_effect = [
+        session_in(SessionStatus.CREATED), session_in(SessionStatus.ACTIVE)
+    ]
+    store.save_transition.side_effect = InvalidStateTransitionError(SID, "active", "start")
+    with pytest.raises(InvalidStateTransitionError):
+        manager.start_session(SID)
+    channels.disable_all_modes.assert_not_called()
+
+
+@pytest.mark.parametrize("status", [SessionStatus.ACTIVE, SessionStatus.PAUSED, SessionStatus.COMPLETED])
+def test_start_is_refused_unless_created_without_calling_the_interviewer(
+    manager: SessionManager, store: Any, interviewer: Any, status: SessionStatus
+) -> None:
+    store.get_session.return_value = session_in(status)
+    with pytest.raises(InvalidStateTransitionError, match=f"it is {status.value}"):
+        manager.start_session(SID)
+    interviewer.initialize.assert_not_called()
+    store.save_transition.assert_not_called()
+
+
+# ---------------------------------------------------------------- send_message
+
+
+def test_send_stores_the_candidates_message_before_asking_the_interviewer(
+    mocker: MockerFixture, manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.append_message.side_effect = [message(2, Role.CANDIDATE, "hi"), message(3, Role.INTERVIEWER)]
+    store.recent_messages.return_value = [message(1, Role.INTERVIEWER), message(2, Role.CANDIDATE, "hi")]
+    calls = mocker.Mock()
+    calls.attach_mock(store.append_message, "append")
+    calls.attach_mock(interviewer.reply, "reply")
+
+    reply = manager.send_message(SID, "hi")
+
+    assert [c[0] for c in calls.mock_calls] == ["append", "reply", "append"]
+    first, second = store.append_message.call_args_list
+    assert (first.args[1].role, first.args[1].content) == (Role.CANDIDATE, "hi")
+    assert second.args[1].role is Role.INTERVIEWER
+    assert second.kwargs == {"interviewer_state": {"asked": ["open", "q1"]}, "allow_late": True}
+    assert reply.seq == 3
+
+
+def test_send_gives_the_interviewer_only_the_recent_window(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER)]
+    store.recent_messages.return_value = [message(2, Role.CANDIDATE)]
+    manager.send_message(SID, "hello")
+    store.recent_messages.assert_called_once_with(SID, 20)
+    store.get_transcript.assert_not_called()
+    assert interviewer.reply.call_args.args[0].recent_messages == (message(2, Role.CANDIDATE),)
+
+
+def test_send_keeps_the_candidates_message_when_the_interviewer_fails(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.append_message.return_value = message(4, Role.CANDIDATE)
+    store.recent_messages.return_value = []
+    interviewer.reply.side_effect = RuntimeError("502 from upstream")
+    with pytest.raises(ProviderError, match="message #4 is stored"):
+        manager.send_message(SID, "my answer")
+    store.append_message.assert_called_once()
+
+
+def test_send_does_not_publish_a_reply_that_arrived_after_the_end(
+    manager: SessionManager, store: Any, channels: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER, late=True)]
+    store.recent_messages.return_value = []
+    reply = manager.send_message(SID, "hello")
+    assert reply.late
+    published = [c.args[0].message.seq for c in channels.publish.call_args_list]
+    assert published == [2]
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("abc\x00def", "NUL"),
+        ("x" * 20_001, "limit"),
+        ("\ud800 lone surrogate", "Unicode"),
+        (None, "string"),
+    ],
+)
+def test_send_refuses_bad_content_before_touching_the_store(
+    manager: SessionManager, store: Any, content: Any, error: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=error):
+        manager.send_message(SID, content)
+    store.get_session.assert_not_called()
+    store.append_message.assert_not_called()
+
+
+def test_send_accepts_a_large_whiteboard_export(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER)]
+    store.recent_messages.return_value = []
+    board = json.dumps({"shapes": [{"text": "lb"}] * 5000})
+    manager.send_message(SID, board, CommunicationMode.WHITEBOARD)
+    assert store.append_message.call_args_list[0].args[1].mode is CommunicationMode.WHITEBOARD
+
+
+def test_send_in_a_mode_that_is_not_enabled_is_refused(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    with pytest.raises(InvalidInputError, match="'audio' is not enabled"):
+        manager.send_message(SID, "hello", CommunicationMode.AUDIO)
+    store.append_message.assert_not_called()
+
+
+def test_send_in_an_unknown_mode_is_refused(manager: SessionManager, store: Any) -> None:
+    with pytest.raises(InvalidInputError, match="unknown communication mode"):
+        manager.send_message(SID, "hello", "smoke-signals")  # type: ignore[arg-type]
+    store.append_message.assert_not_called()
+
+
+@pytest.mark.parametrize("status", [SessionStatus.CREATED, SessionStatus.PAUSED, SessionStatus.COMPLETED])
+def test_send_is_refused_unless_active(manager: SessionManager, store: Any, status: SessionStatus) -> None:
+    store.get_session.return_value = session_in(status)
+    with pytest.raises(InvalidStateTransitionError, match="send a message"):
+        manager.send_message(SID, "hello")
+    store.append_message.assert_not_called()
+
+
+def test_send_reopens_channels_of_a_session_started_elsewhere(
+    manager: SessionManager, store: Any, channels: Any
+) -> None:
+    channels.enabled_modes.return_value = frozenset()
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER)]
+    store.recent_messages.return_value = []
+    manager.send_message(SID, "hello")
+    assert {c.args[1] for c in channels.enable_mode.call_args_list} == {
+        CommunicationMode.TEXT, CommunicationMode.WHITEBOARD
+    }
+
+
+# ---------------------------------------------------------------- pause / resume
+
+
+def test_pause_stores_paused_and_banks_the_active_time(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE, active_seconds=30.0)
+    echo_transition(store)
+    session = manager.pause_session(SID)
+    assert session.status is SessionStatus.PAUSED
+    assert session.active_seconds == 90.0
+    assert session.active_since is None
+    assert store.save_transition.call_args.kwargs["operation"] is Operation.PAUSE
+
+
+def test_resume_stores_active_and_restarts_the_clock(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(SessionStatus.PAUSED, active_seconds=90.0)
+    echo_transition(store)
+    session = manager.resume_session(SID)
+    assert session.status is SessionStatus.ACTIVE
+    assert session.active_since == NOW
+    assert session.active_seconds == 90.0
+
+
+@pytest.mark.parametrize(
+    ("call", "status"),
+    [
+        ("pause_session", SessionStatus.CREATED),
+        ("pause_session", SessionStatus.PAUSED),
+        ("pause_session", SessionStatus.COMPLETED),
+        ("resume_session", SessionStatus.CREATED),
+        ("resume_session", SessionStatus.ACTIVE),
+        ("resume_session", SessionStatus.COMPLETED),
+        ("end_session", SessionStatus.CREATED),
+        ("end_session", SessionStatus.COMPLETED),
+    ],
+)
+def test_refused_transitions_change_nothing(
+    manager: SessionManager, store: Any, evaluations: Any, call: str, status: SessionStatus
+) -> None:
+    store.get_session.return_value = session_in(status)
+    with pytest.raises(InvalidStateTransitionError) as raised:
+        getattr(manager, call)(SID)
+    assert SID in str(raised.value) and status.value in str(raised.value)
+    store.save_transition.assert_not_called()
+    evaluations.generate_evaluation.assert_not_called()
+
+
+# ---------------------------------------------------------------- end_session
+
+
+def test_end_commits_completed_before_closing_channels_and_evaluating(
+    mocker: MockerFixture, manager: SessionManager, store: Any, channels: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    echo_transition(store)
+    calls = mocker.Mock()
+    calls.attach_mock(store.save_transition, "save_transition")
+    calls.attach_mock(channels.disable_all_modes, "disable_all_modes")
+    calls.attach_mock(evaluations.generate_evaluation, "generate_evaluation")
+
+    report = manager.end_session(SID)
+
+    assert [c[0] for c in calls.mock_calls] == ["save_transition", "disable_all_modes", "generate_evaluation"]
+    after: Session = store.save_transition.call_args.args[1]
+    assert after.status is SessionStatus.COMPLETED and after.ended_at == NOW
+    evaluations.generate_evaluation.assert_called_once_with(SID, force=False)
+    assert report.overall_score == 62.5
+
+
+def test_end_of_a_paused_session_is_allowed(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(SessionStatus.PAUSED)
+    echo_transition(store)
+    assert manager.end_session(SID).status is EvaluationStatus.READY
+
+
+def test_end_with_a_failing_evaluation_raises_after_the_session_is_completed(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    echo_transition(store)
+    evaluations.generate_evaluation.side_effect = EvaluationError("rubric evaluator failed")
+    with pytest.raises(EvaluationError):
+        manager.end_session(SID)
+    store.save_transition.assert_called_once()
+
+
+def test_end_maps_a_foreign_evaluation_exception_to_evaluation_error(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    echo_transition(store)
+    evaluations.generate_evaluation.side_effect = KeyError("dimension")
+    with pytest.raises(EvaluationError, match="retry"):
+        manager.end_session(SID)
+
+
+# ---------------------------------------------------------------- retry_evaluation
+
+
+def test_retry_returns_a_ready_evaluation_without_regenerating(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.COMPLETED)
+    ready = EvaluationReport(SID, EvaluationStatus.READY, overall_score=70.0)
+    store.get_evaluation.return_value = ready
+    assert manager.retry_evaluation(SID) is ready
+    evaluations.generate_evaluation.assert_not_called()
+
+
+def test_retry_with_force_regenerates_a_ready_evaluation(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.COMPLETED)
+    store.get_evaluation.return_value = EvaluationReport(SID, EvaluationStatus.READY)
+    manager.retry_evaluation(SID, force=True)
+    evaluations.generate_evaluation.assert_called_once_with(SID, force=True)
+
+
+@pytest.mark.parametrize("status", [EvaluationStatus.FAILED, EvaluationStatus.PENDING, None])
+def test_retry_regenerates_a_failed_pending_or_missing_evaluation(
+    manager: SessionManager, store: Any, evaluations: Any, status: EvaluationStatus | None
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.COMPLETED)
+    store.get_evaluation.return_value = EvaluationReport(SID, status) if status else None
+    manager.retry_evaluation(SID)
+    evaluations.generate_evaluation.assert_called_once_with(SID, force=False)
+
+
+def test_retry_of_an_unfinished_session_is_refused(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    with pytest.raises(InvalidStateTransitionError, match="evaluate"):
+        manager.retry_evaluation(SID)
+    evaluations.generate_evaluation.assert_not_called()
+
+
+# ---------------------------------------------------------------- reads and errors
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"limit": -1}, "negative"),
+        ({"offset": -5}, "negative"),
+        ({"limit": 0}, "at least 1"),
+        ({"limit": 10**9}, "at most"),
+        ({"limit": "10"}, "integer"),
+        ({"status": "finished"}, "unknown session status"),
+        ({"user_id": "  "}, "empty"),
+    ],
+)
+def test_list_sessions_refuses_bad_arguments(
+    manager: SessionManager, store: Any, kwargs: dict[str, Any], error: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=error):
+        manager.list_sessions(**kwargs)
+    store.list_sessions.assert_not_called()
+
+
+def test_list_sessions_passes_filters_to_the_store(manager: SessionManager, store: Any) -> None:
+    store.list_sessions.return_value = []
+    manager.list_sessions(user_id="cand-7", status="completed", limit=10, offset=20)
+    store.list_sessions.assert_called_once_with(
+        user_id="cand-7", status=SessionStatus.COMPLETED, limit=10, offset=20
+    )
+
+
+def test_a_foreign_exception_from_the_store_never_escapes(manager: SessionManager, store: Any) -> None:
+    store.get_session.side_effect = KeyError("sessions")
+    with pytest.raises(InterviewPlatformError, match="get_session failed unexpectedly"):
+        manager.get_session(SID)
+
+
+def test_each_operation_logs_one_json_line_without_personal_data(
+    store: Any, interviewer: Any, evaluations: Any, channels: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manager = SessionManager(store, interviewer, evaluations, channels, logger=build_logger(),
+                             clock=lambda: NOW)
+    store.add_session.side_effect = lambda s: s
+    capsys.readouterr()
+    manager.create_session(SessionConfig(resume_data={**RESUME, "email": "ada@example.org"}))
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert len(lines) == 1
+    line = lines[0]
+    assert {"timestamp", "level", "component", "operation", "message", "session_id", "metadata"} <= set(line)
+    assert line["component"] == "SessionManager" and line["operation"] == "create_session"
+    assert line["timestamp"].endswith("Z")
+    text = json.dumps(line)
+    assert "Ada Example" not in text and "ada@example.org" not in text
+
+
+def test_a_refused_operation_logs_the_error_with_its_stack(
+    store: Any, interviewer: Any, evaluations: Any, channels: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manager = SessionManager(store, interviewer, evaluations, channels, logger=build_logger(),
+                             clock=lambda: NOW)
+    store.get_session.return_value = session_in(SessionStatus.COMPLETED)
+    capsys.readouterr()
+    with pytest.raises(InvalidStateTransitionError):
+        manager.pause_session(SID)
+    (line,) = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
+    assert line["level"] == "warning" and line["session_id"] == SID
+    assert line["exception"][0]["exc_type"] == "InvalidStateTransitionError"
