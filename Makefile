@@ -1,0 +1,40 @@
+# Everything runs in a local virtual environment that the first target creates.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck migrations-check check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## A complete interview on the embedded default (SQLite file, offline AI).
+demo: $(STAMP)
+	$(BIN)/interview-orchestrator demo
+
+## The test suite (PostgreSQL tests run when TEST_POSTGRES_URL is set).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+## `alembic check` on a freshly migrated SQLite database: models and migrations agree.
+migrations-check: $(STAMP)
+	rm -f var/migrations-check.db
+	$(BIN)/interview-orchestrator --database-url sqlite:///var/migrations-check.db db upgrade
+	$(BIN)/interview-orchestrator --database-url sqlite:///var/migrations-check.db db check
+	INTERVIEW_DATABASE_URL=sqlite:///var/migrations-check.db $(BIN)/alembic check
+
+check: lint typecheck migrations-check test
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,283 @@
+"""``OfflineInterviewer``: a deterministic interviewer driven by the template's question bank.
+
+It needs no network and no API key, so the whole system runs (and is tested) without a model.
+The same template, state, clock and candidate message always give the same reply. It walks
+the template's phases in order, follows up on keywords in the candidate's latest answer,
+prefers questions matching the candidate's listed skills, and never asks anything twice.
+All it remembers between turns is the small JSON state it returns with each reply.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeGuard
+
+from ..interview_template import FollowUp, InterviewTemplate, Phase, Question
+from ..models import Message, Role, SessionConfig
+from ..ports import InterviewContext, InterviewerReply, TemplateCatalog
+
+OPENING_ID: Final = "opening"
+CLOSING_ID_PREFIX: Final = "closing:"
+FINISHED_MESSAGE: Final = (
+    "That's all the questions I have. Thank you for your time; "
+    "you can end the interview whenever you're ready."
+)
+TIME_SHORT_TRANSITION: Final = "We're nearly out of time, so let's wrap up."
+
+#: Typographic hyphens and apostrophes that candidates paste, read as their ASCII forms.
+_TYPOGRAPHIC: Final = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2019": "'"})
+
+
+class OfflineInterviewer:
+    """Implements ``AIInterviewer`` from a ``TemplateCatalog`` alone (see the module docstring).
+
+    State (JSON): ``{"phase": int, "turns_in_phase": int, "asked": [id, ...], "skills": [...]}``
+    where ``asked`` holds, in order, "opening", question and follow-up ids and "closing:<n>",
+    and ``skills`` the résumé skills that some question of the template prefers.
+    """
+
+    def __init__(self, catalog: TemplateCatalog) -> None:
+        self._catalog = catalog
+
+    def check_config(self, config: SessionConfig) -> None:
+        """Raise the catalog's ``InvalidInputError`` if the template does not exist."""
+        self._catalog.get(config.template)
+
+    def initialize(
+        self, session_id: str, resume_data: Mapping[str, Any] | None, *, config: SessionConfig
+    ) -> Mapping[str, Any]:
+        """The initial state; only the résumé fields the template names are read."""
+        template = self._catalog.get(config.template)
+        visible = template.visible_resume(resume_data)
+        skills = _preferred_skills(template, _listed_skills(visible.get("skills")))
+        return _Progress(phase=0, turns_in_phase=0, asked=[], skills=skills).to_state()
+
+    def opening_question(self, context: InterviewContext) -> InterviewerReply:
+        template = self._template(context)
+        progress = _Progress.from_state(context.state, template)
+        progress.record(OPENING_ID)
+        return InterviewerReply(
+            content=template.opening,
+            state=progress.to_state(),
+            notes=(f"phase: {template.phases[progress.phase].id}",),
+        )
+
+    def reply(self, context: InterviewContext) -> InterviewerReply:
+        """The next question for the candidate's latest message (see the module docstring)."""
+        template = self._template(context)
+        progress = _Progress.from_state(context.state, template)
+        answer = _latest_candidate_text(context.recent_messages)
+        notes: list[str] = [] if answer.strip() else ["no answer in the recent messages"]
+
+        phase_before = progress.phase
+        last = len(template.phases) - 1
+        time_short = context.elapsed_fraction >= 1 - template.phases[last].share
+        clock_phase = last if time_short else template.phase_index_at(context.elapsed_fraction)
+        if clock_phase > progress.phase:
+            progress.enter(clock_phase)
+
+        text = self._next_question(template, progress, answer, notes)
+        if text is None:
+            notes.append("all questions asked")
+            return InterviewerReply(FINISHED_MESSAGE, progress.to_state(), tuple(notes))
+
+        if progress.phase != phase_before:
+            phase = template.phases[progress.phase]
+            notes.insert(0, f"moved to phase: {phase.id}")
+            if progress.phase == last and time_short:
+                transition = TIME_SHORT_TRANSITION
+                notes.insert(1, "time nearly out: jumped to the last phase")
+            else:
+                transition = f"Let's move on to the next part: {phase.title}."
+            text = f"{transition} {text}"
+        return InterviewerReply(text, progress.to_state(), tuple(notes))
+
+    def _template(self, context: InterviewContext) -> InterviewTemplate:
+        return self._catalog.get(context.session.config.template)
+
+    def _next_question(
+        self, template: InterviewTemplate, progress: _Progress, answer: str, notes: list[str]
+    ) -> str | None:
+        """Pick (and record) the next text to say, advancing phases as budgets run out."""
+        last = len(template.phases) - 1
+        while True:
+            phase = template.phases[progress.phase]
+            if progress.turns_in_phase < phase.max_turns:
+                probed = _triggered_follow_up(phase, progress, answer)
+                if probed is not None:
+                    follow_up, trigger = probed
+                    progress.ask(follow_up.id)
+                    notes.append(f"probed: {trigger}")
+                    return follow_up.text
+                question = _next_main_question(phase, progress)
+                if question is not None:
+                    notes.extend(_missed_cues(phase, progress, answer))
+                    progress.ask(question.id)
+                    notes.append(f"asked: {question.id}")
+                    return question.text
+            if progress.phase == last:
+                break
+            progress.enter(progress.phase + 1)
+        for index, line in enumerate(template.closing):
+            closing_id = f"{CLOSING_ID_PREFIX}{index}"
+            if closing_id not in progress.asked:
+                progress.record(closing_id)
+                notes.append("closing")
+                return line
+        return None
+
+
+@dataclass
+class _Progress:
+    """Where the interview is: the state, parsed leniently so a stale state never breaks a turn."""
+
+    phase: int
+    turns_in_phase: int
+    asked: list[str]
+    skills: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], template: InterviewTemplate) -> _Progress:
+        known = _known_ids(template)
+        phase = state.get("phase")
+        turns = state.get("turns_in_phase")
+        asked = state.get("asked")
+        skills = state.get("skills")
+        return cls(
+            phase=phase if _is_int(phase) and 0 <= phase < len(template.phases) else 0,
+            turns_in_phase=turns if _is_int(turns) and turns >= 0 else 0,
+            asked=list(dict.fromkeys(_strings(asked, lambda s: s in known))),
+            skills=_preferred_skills(template, _strings(skills, lambda _: True)),
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "turns_in_phase": self.turns_in_phase,
+            "asked": list(self.asked),
+            "skills": list(self.skills),
+        }
+
+    def enter(self, phase: int) -> None:
+        self.phase = phase
+        self.turns_in_phase = 0
+
+    def ask(self, question_id: str) -> None:
+        """Record a question of the current phase (it uses one of the phase's turns)."""
+        self.record(question_id)
+        self.turns_in_phase += 1
+
+    def record(self, item_id: str) -> None:
+        if item_id not in self.asked:
+            self.asked.append(item_id)
+
+    def last_main_question(self, phase: Phase) -> Question | None:
+        by_id = {q.id: q for q in phase.questions}
+        for item_id in reversed(self.asked):
+            if item_id in by_id:
+                return by_id[item_id]
+        return None
+
+
+def _triggered_follow_up(
+    phase: Phase, progress: _Progress, answer: str
+) -> tuple[FollowUp, str] | None:
+    """The first unasked follow-up of the phase's last main question the answer triggers."""
+    question = progress.last_main_question(phase)
+    if question is None or not answer:
+        return None
+    for follow_up in question.follow_ups:
+        if follow_up.id in progress.asked:
+            continue
+        for trigger in follow_up.triggers:
+            if _mentions(answer, trigger):
+                return follow_up, trigger
+    return None
+
+
+def _next_main_question(phase: Phase, progress: _Progress) -> Question | None:
+    """The first unasked main question, preferring those tagged with the candidate's skills."""
+    unasked = [q for q in phase.questions if q.id not in progress.asked]
+    preferred = [q for q in unasked if set(q.skills) & set(progress.skills)]
+    for question in preferred or unasked:
+        return question
+    return None
+
+
+def _missed_cues(phase: Phase, progress: _Progress, answer: str) -> list[str]:
+    """A note naming the follow-up topics the last answer did not touch (template words only)."""
+    question = progress.last_main_question(phase)
+    if question is None or not answer.strip():
+        return []
+    missed = [f.triggers[0] for f in question.follow_ups if f.id not in progress.asked]
+    return [f"no mention of: {', '.join(missed)}"] if missed else []
+
+
+def _latest_candidate_text(messages: Sequence[Message]) -> str:
+    """The last candidate message of the window, ready for keyword matching ("" if none)."""
+    for message in reversed(messages):
+        if message.role is Role.CANDIDATE:
+            return _comparable(message.content)
+    return ""
+
+
+def _comparable(text: str) -> str:
+    """Lower-cased, with typographic hyphens and apostrophes read as ASCII."""
+    return text.translate(_TYPOGRAPHIC).lower()
+
+
+def _mentions(comparable_text: str, keyword: str) -> bool:
+    """Whether ``keyword`` occurs as a word or phrase: any whitespace between its words, an
+    optional plural "s"/"es" after a final letter or digit, and no other variants. The rubric
+    evaluator matches its signals by the same rule."""
+    return _keyword_pattern(keyword).search(comparable_text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """Starts with the keyword's first word as a literal, for a fast scan; the word boundary
+    before it is checked by a look-behind after it."""
+    first, *rest = (re.escape(word) for word in keyword.split())
+    body = first
+    if keyword[:1].isalnum():
+        body += rf"(?<!\w{first})"
+    body += "".join(rf"\s+{word}" for word in rest)
+    if keyword[-1:].isalnum():
+        body += r"(?:e?s)?(?!\w)"
+    return re.compile(body)
+
+
+def _listed_skills(raw: object) -> list[str]:
+    """Lower-cased skills from the résumé's ``skills`` list; anything else lists none."""
+    if not isinstance(raw, list):
+        return []
+    return [item.strip().lower() for item in raw if isinstance(item, str) and item.strip()]
+
+
+def _preferred_skills(template: InterviewTemplate, skills: Iterable[str]) -> list[str]:
+    """Only the skills some question prefers: all the interviewer uses, and keeps state small."""
+    wanted = {s for phase in template.phases for q in phase.questions for s in q.skills}
+    return sorted({s.lower() for s in skills} & wanted)
+
+
+def _known_ids(template: InterviewTemplate) -> set[str]:
+    ids = {OPENING_ID}
+    ids.update(f"{CLOSING_ID_PREFIX}{index}" for index in range(len(template.closing)))
+    for phase in template.phases:
+        for question in phase.questions:
+            ids.add(question.id)
+            ids.update(f.id for f in question.follow_ups)
+    return ids
+
+
+def _strings(value: object, keep: Callable[[str], bool]) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str) and keep(item)]
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
