@@ -37,19 +37,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-db_app = typer.Typer(help="Database migrations (Alembic), run from the installed package.",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database migrations (Alembic), run from the installed package.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="INTERVIEW_DATABASE_URL",
-                 help="SQLAlchemy URL; default from the configuration (a SQLite file)."),
+    typer.Option(
+        "--database-url",
+        envvar="INTERVIEW_DATABASE_URL",
+        help="SQLAlchemy URL; default from the configuration (a SQLite file).",
+    ),
 ]
 ConfigFile = Annotated[
     Path | None,
-    typer.Option("--config", exists=True, dir_okay=False, readable=True,
-                 help="A YAML file overlaid on the default configuration."),
+    typer.Option(
+        "--config",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="A YAML file overlaid on the default configuration.",
+    ),
 ]
 
 

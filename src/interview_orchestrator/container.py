@@ -1,9 +1,9 @@
 """The composition root: the only place that knows which adapter serves which port.
 
-    config (YAML + env) ─▶ settings ─▶ engine ─▶ data_store ─┐
-                                      templates ─▶ interviewers ─▶ ai_interviewer ─┤
-                                      evaluators ─▶ evaluation_manager ─────────┤─▶ session_manager
-                                      communication_manager ─────────────────────┘
+config (YAML + env) ─▶ settings ─▶ engine ─▶ data_store ─┐
+                                  templates ─▶ interviewers ─▶ ai_interviewer ─┤
+                                  evaluators ─▶ evaluation_manager ─────────┤─▶ session_manager
+                                  communication_manager ─────────────────────┘
 """
 
 from __future__ import annotations
@@ -88,9 +88,7 @@ class Container(containers.DeclarativeContainer):
         evaluators=evaluators,
         templates=templates,
         clock=clock,
-        stale_after=providers.Callable(
-            _seconds, settings.provided.evaluation.stale_after_seconds
-        ),
+        stale_after=providers.Callable(_seconds, settings.provided.evaluation.stale_after_seconds),
         logger=logger,
     )
     session_manager = providers.Factory(

@@ -1,12 +1,12 @@
-"""Interview templates: the phases and questions of an interview kind and the rubric it is scored by.
+"""Interview templates: the phases and questions of an interview kind, and its rubric.
 
 Pure data and arithmetic; the YAML files that describe templates are read by ``catalog/``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from .models import DimensionScore
 

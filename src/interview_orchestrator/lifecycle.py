@@ -1,19 +1,21 @@
 """The session state machine: one table, read by everything that changes a session's status.
 
-    CREATED ──start──▶ ACTIVE ──pause──▶ PAUSED
-                          ▲                 │
-                          └─────resume──────┘
-    ACTIVE ──end──▶ COMPLETED ◀──end── PAUSED
+CREATED ──start──▶ ACTIVE ──pause──▶ PAUSED
+                      ▲                 │
+                      └─────resume──────┘
+ACTIVE ──end──▶ COMPLETED ◀──end── PAUSED
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, Mapping
+from typing import Final
 
 from .errors import InvalidStateTransitionError
-from .models import SessionStatus
+from .models import EndReason, Session, SessionStatus
 
 
 class Operation(StrEnum):
@@ -73,6 +75,8 @@ def apply(
         active_since=at if entering_active else None,
         started_at=session.started_at or (at if entering_active else None),
         ended_at=at if target is SessionStatus.COMPLETED else None,
-        end_reason=(end_reason or EndReason.REQUESTED) if target is SessionStatus.COMPLETED else None,
+        end_reason=(end_reason or EndReason.REQUESTED)
+        if target is SessionStatus.COMPLETED
+        else None,
         last_activity_at=at,
     )

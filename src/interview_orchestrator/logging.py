@@ -23,9 +23,24 @@ REDACTED: Final = "[redacted]"
 #: Keys whose values are personal data or secrets whatever they hold.
 SENSITIVE_KEYS: Final = frozenset(
     {
-        "content", "text", "message_text", "resume", "resume_data", "answer", "transcript",
-        "name", "full_name", "email", "phone", "address", "api_key", "authorization",
-        "password", "secret", "token", "notes",
+        "content",
+        "text",
+        "message_text",
+        "resume",
+        "resume_data",
+        "answer",
+        "transcript",
+        "name",
+        "full_name",
+        "email",
+        "phone",
+        "address",
+        "api_key",
+        "authorization",
+        "password",
+        "secret",
+        "token",
+        "notes",
     }
 )
 _TOP_LEVEL: Final = ("timestamp", "level", "component", "operation", "message", "session_id")

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final, Mapping, Sequence
+from typing import Any, Final
 
 from .errors import InvalidInputError
 
@@ -152,7 +153,7 @@ def parse_mode(value: object) -> CommunicationMode:
 
 
 def plain_json(value: object, what: str) -> Any:
-    """A deep copy of ``value`` as plain JSON data, refusing anything that would not survive storage."""
+    """A deep copy of ``value`` as plain JSON, refusing anything that would not survive storage."""
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
     except (TypeError, ValueError) as exc:
@@ -206,7 +207,9 @@ class SessionConfig:
 
     def __post_init__(self) -> None:
         modes = self.enabled_modes
-        if isinstance(modes, (str, CommunicationMode)) or not isinstance(modes, Sequence | set | frozenset):
+        if isinstance(modes, (str, CommunicationMode)) or not isinstance(
+            modes, Sequence | set | frozenset
+        ):
             raise InvalidInputError("enabled_modes must be a list of communication modes")
         parsed = tuple(dict.fromkeys(parse_mode(m) for m in modes))
         if not parsed:
@@ -260,8 +263,15 @@ class SessionConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionConfig:
-        known = {"enabled_modes", "ai_provider", "ai_model", "resume_data", "duration_minutes",
-                 "template", "metadata"}
+        known = {
+            "enabled_modes",
+            "ai_provider",
+            "ai_model",
+            "resume_data",
+            "duration_minutes",
+            "template",
+            "metadata",
+        }
         unknown = sorted(set(data) - known)
         if unknown:
             raise InvalidInputError(f"unknown session config field(s): {', '.join(unknown)}")
@@ -346,7 +356,7 @@ class TransitionRecord:
 
 @dataclass(frozen=True)
 class DimensionScore:
-    """One rubric dimension's score (1-5, or None for insufficient evidence) and what supports it."""
+    """A rubric dimension's score (1-5, or None: insufficient evidence) and what supports it."""
 
     dimension: str
     score: int | None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from .interview_template import InterviewTemplate
 from .lifecycle import Operation
@@ -115,11 +116,9 @@ class DataStore(Protocol):
         """The last ``limit`` messages, in sequence order (an index range, not a scan)."""
         ...
 
-    def list_transitions(self, session_id: str) -> list[TransitionRecord]:
-        ...
+    def list_transitions(self, session_id: str) -> list[TransitionRecord]: ...
 
-    def get_evaluation(self, session_id: str) -> EvaluationReport | None:
-        ...
+    def get_evaluation(self, session_id: str) -> EvaluationReport | None: ...
 
     def claim_evaluation(
         self, session_id: str, *, force: bool, now: datetime, stale_after: timedelta
@@ -188,8 +187,7 @@ class AIInterviewer(Protocol):
         """Prepare an interview; return the initial interviewer state."""
         ...
 
-    def opening_question(self, context: InterviewContext) -> InterviewerReply:
-        ...
+    def opening_question(self, context: InterviewContext) -> InterviewerReply: ...
 
     def reply(self, context: InterviewContext) -> InterviewerReply:
         """Answer the candidate's latest message (the last of ``context.recent_messages``)."""
@@ -221,8 +219,7 @@ class EvaluationDraft:
 class Evaluator(Protocol):
     """Scores one transcript against a rubric (one implementation per AI provider)."""
 
-    def evaluate(self, request: EvaluationRequest) -> EvaluationDraft:
-        ...
+    def evaluate(self, request: EvaluationRequest) -> EvaluationDraft: ...
 
 
 class EvaluationManager(Protocol):
@@ -239,8 +236,7 @@ class TemplateCatalog(Protocol):
         """The template, or ``InvalidInputError`` naming the ones that exist."""
         ...
 
-    def names(self) -> list[str]:
-        ...
+    def names(self) -> list[str]: ...
 
 
 # --------------------------------------------------------------------------- communication
@@ -265,14 +261,11 @@ EventHandler = Callable[[SessionEvent], None]
 class CommunicationManager(Protocol):
     """The channels (text, whiteboard, audio) open per session, and who hears what happens."""
 
-    def enable_mode(self, session_id: str, mode: CommunicationMode) -> None:
-        ...
+    def enable_mode(self, session_id: str, mode: CommunicationMode) -> None: ...
 
-    def disable_all_modes(self, session_id: str) -> None:
-        ...
+    def disable_all_modes(self, session_id: str) -> None: ...
 
-    def enabled_modes(self, session_id: str) -> frozenset[CommunicationMode]:
-        ...
+    def enabled_modes(self, session_id: str) -> frozenset[CommunicationMode]: ...
 
     def publish(self, event: SessionEvent) -> None:
         """Deliver to every subscriber; a failing subscriber does not stop the others."""

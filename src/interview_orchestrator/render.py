@@ -33,33 +33,40 @@ def transcript(messages: Iterable[Message]) -> RenderableType:
 def score_bar(score: int | None, width: int = 5) -> Text:
     if score is None:
         return Text("insufficient evidence", style="dim italic")
-    return Text("█" * score + "░" * (width - score) + f" {score}/5",
-                style="green" if score >= 4 else "yellow" if score == 3 else "red")
+    return Text(
+        "█" * score + "░" * (width - score) + f" {score}/5",
+        style="green" if score >= 4 else "yellow" if score == 3 else "red",
+    )
 
 
-def evaluation(report: EvaluationReport, template: InterviewTemplate | None = None) -> RenderableType:
+def evaluation(
+    report: EvaluationReport, template: InterviewTemplate | None = None
+) -> RenderableType:
     titles = {d.id: d.title for d in template.rubric.dimensions} if template else {}
     overall = (
         f"{report.overall_score:.1f} / 100" if report.overall_score is not None else "not scored"
     )
     header = Text.assemble(
-        ("Overall: ", "bold"), (overall, "bold magenta"),
+        ("Overall: ", "bold"),
+        (overall, "bold magenta"),
         ("   coverage: ", "dim"),
         (f"{report.coverage:.0%}" if report.coverage is not None else "n/a", "dim"),
-        ("   status: ", "dim"), (report.status.value, "dim"),
+        ("   status: ", "dim"),
+        (report.status.value, "dim"),
     )
-    table = Table(show_edge=False, expand=True)
-    table.add_column("dimension")
-    table.add_column("score", no_wrap=True)
-    table.add_column("evidence", no_wrap=True)
-    table.add_column("rationale", ratio=1)
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column()
     for dim_id, dim in report.dimension_scores.items():
+        evidence = ", ".join(f"#{s}" for s in dim.evidence) or "-"
         table.add_row(
-            titles.get(dim_id, dim_id),
+            Text(titles.get(dim_id, dim_id), style="bold"),
             score_bar(dim.score),
-            ", ".join(f"#{s}" for s in dim.evidence) or "-",
-            dim.rationale,
+            Text(f"evidence: {evidence}", style="dim"),
         )
+        if dim.rationale:
+            table.add_row("", Text(dim.rationale, style="dim italic"), "")
     parts: list[RenderableType] = [header, table]
     if report.strengths:
         parts.append(Text("Strengths", style="bold green"))
@@ -71,8 +78,13 @@ def evaluation(report: EvaluationReport, template: InterviewTemplate | None = No
         parts.append(Text(report.summary, style="italic"))
     if report.error:
         parts.append(Text(f"Error: {report.error}", style="red"))
-    parts.append(Text(f"provider: {report.provider or '-'}   model: {report.model or '-'}   "
-                      f"rubric: {report.rubric_version or '-'}", style="dim"))
+    parts.append(
+        Text(
+            f"provider: {report.provider or '-'}   model: {report.model or '-'}   "
+            f"rubric: {report.rubric_version or '-'}",
+            style="dim",
+        )
+    )
     return Panel(Group(*parts), title=f"Evaluation of {report.session_id}", border_style="magenta")
 
 
@@ -88,7 +100,10 @@ def session_summary(session: Session) -> RenderableType:
         ("provider", session.config.ai_provider),
         ("modes", ", ".join(m.value for m in session.config.enabled_modes)),
         ("created", session.created_at.isoformat(timespec="seconds")),
-        ("started", session.started_at.isoformat(timespec="seconds") if session.started_at else "-"),
+        (
+            "started",
+            session.started_at.isoformat(timespec="seconds") if session.started_at else "-",
+        ),
         ("ended", session.ended_at.isoformat(timespec="seconds") if session.ended_at else "-"),
         ("end reason", session.end_reason.value if session.end_reason else "-"),
         ("active time", f"{session.active_seconds:.0f} s of {session.config.duration_minutes} min"),

@@ -100,7 +100,9 @@ class SessionManager:
             if not isinstance(config, SessionConfig):
                 raise InvalidInputError("config must be a SessionConfig")
             owner = self._owner(config, user_id)
-            self._call_ai("check the session config", lambda: self._interviewer.check_config(config))
+            self._call_ai(
+                "check the session config", lambda: self._interviewer.check_config(config)
+            )
             now = self._clock()
             draft = Session(
                 id=sid,
@@ -150,9 +152,7 @@ class SessionManager:
                 prepared = session.with_changes(interviewer_state=dict(state))
                 opening = self._call_ai(
                     "ask the opening question",
-                    lambda: self._interviewer.opening_question(
-                        InterviewContext(prepared, (), now)
-                    ),
+                    lambda: self._interviewer.opening_question(InterviewContext(prepared, (), now)),
                 )
                 after = lifecycle.apply(prepared, Operation.START, now).with_changes(
                     interviewer_state=dict(opening.state)
@@ -163,8 +163,9 @@ class SessionManager:
                     operation=Operation.START,
                     reason=None,
                     messages=[
-                        NewMessage(Role.INTERVIEWER, self._reply_mode(config, None),
-                                   opening.content, now)
+                        NewMessage(
+                            Role.INTERVIEWER, self._reply_mode(config, None), opening.content, now
+                        )
                     ],
                 )
             except BaseException:
@@ -197,7 +198,10 @@ class SessionManager:
             session = self._store.get_session(sid)
             if session.status is not SessionStatus.ACTIVE:
                 raise InvalidStateTransitionError(
-                    sid, session.status.value, "send a message to", "input is accepted only while ACTIVE"
+                    sid,
+                    session.status.value,
+                    "send a message to",
+                    "input is accepted only while ACTIVE",
                 )
             self._require_channel(session, channel)
             candidate = self._store.append_message(
@@ -219,8 +223,12 @@ class SessionManager:
                 ) from exc
             answer = self._store.append_message(
                 sid,
-                NewMessage(Role.INTERVIEWER, self._reply_mode(session.config, channel),
-                           reply.content, self._clock()),
+                NewMessage(
+                    Role.INTERVIEWER,
+                    self._reply_mode(session.config, channel),
+                    reply.content,
+                    self._clock(),
+                ),
                 interviewer_state=reply.state,
                 allow_late=True,
             )
@@ -251,7 +259,7 @@ class SessionManager:
     ) -> EvaluationReport:
         """ACTIVE or PAUSED → COMPLETED (stored first, with a PENDING evaluation), close the
         channels, then generate the evaluation. If that fails the session stays COMPLETED,
-        the failure is stored, and ``EvaluationError`` is raised (``retry_evaluation`` redoes it)."""
+        the failure is stored and ``EvaluationError`` raised (``retry_evaluation`` redoes it)."""
         sid = parse_session_id(session_id)
         with self._operation("end_session", sid):
             session = self._store.get_session(sid)
@@ -286,12 +294,16 @@ class SessionManager:
                 )
             existing = self._store.get_evaluation(sid)
             if existing is not None and existing.status in _FINISHED and not force:
-                self._log.info("evaluation already finished; not regenerated",
-                               metadata={"evaluation": existing.status.value})
+                self._log.info(
+                    "evaluation already finished; not regenerated",
+                    metadata={"evaluation": existing.status.value},
+                )
                 return existing
             report = self._generate(sid, force=force)
-            self._log.info("evaluation regenerated",
-                           metadata={"evaluation": report.status.value, "force": force})
+            self._log.info(
+                "evaluation regenerated",
+                metadata={"evaluation": report.status.value, "force": force},
+            )
             return report
 
     # ------------------------------------------------------------------ reads
@@ -391,7 +403,8 @@ class SessionManager:
         if mode not in session.config.enabled_modes:
             enabled = ", ".join(m.value for m in session.config.enabled_modes)
             raise InvalidInputError(
-                f"mode {mode.value!r} is not enabled for session {session.id!r} (enabled: {enabled})"
+                f"mode {mode.value!r} is not enabled for session {session.id!r} "
+                f"(enabled: {enabled})"
             )
         if not self._channels.enabled_modes(session.id):
             for enabled_mode in session.config.enabled_modes:
@@ -399,7 +412,7 @@ class SessionManager:
 
     @staticmethod
     def _reply_mode(config: SessionConfig, incoming: CommunicationMode | None) -> CommunicationMode:
-        """The interviewer speaks in text when text is open, else in the channel it was addressed."""
+        """The interviewer speaks in text when text is open, else in the channel addressed."""
         if CommunicationMode.TEXT in config.enabled_modes:
             return CommunicationMode.TEXT
         return incoming or config.enabled_modes[0]
@@ -439,7 +452,9 @@ def _parse_status(value: SessionStatus | str) -> SessionStatus:
         return SessionStatus(str(value).strip().lower())
     except ValueError:
         known = ", ".join(s.value for s in SessionStatus)
-        raise InvalidInputError(f"unknown session status {value!r}; expected one of: {known}") from None
+        raise InvalidInputError(
+            f"unknown session status {value!r}; expected one of: {known}"
+        ) from None
 
 
 __all__ = ["SessionManager"]

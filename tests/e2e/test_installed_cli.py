@@ -75,14 +75,21 @@ def test_the_public_contract_works_from_outside_the_project(tmp_path: Path) -> N
         print("OK", report.status.value, len(manager.get_transcript(session.id)))
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120,
-                            env={k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_")})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_")},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK ready 3")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["demo", "--help"], ["db", "--help"], ["db", "upgrade", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["demo", "--help"], ["db", "--help"], ["db", "upgrade", "--help"]]
+)
 def test_every_command_has_help(tmp_path: Path, args: list[str]) -> None:
     result = run(args, tmp_path)
     assert result.returncode == 0 and "Usage" in result.stdout

@@ -93,8 +93,12 @@ def session_in(status: SessionStatus, **changes: Any) -> Session:
         resume_data=RESUME,
     )
     base = Session(
-        id=SID, user_id="cand-7", status=status, config=config,
-        created_at=NOW - timedelta(minutes=5), version=3,
+        id=SID,
+        user_id="cand-7",
+        status=status,
+        config=config,
+        created_at=NOW - timedelta(minutes=5),
+        version=3,
         active_since=NOW - timedelta(minutes=1) if status is SessionStatus.ACTIVE else None,
     )
     return base.with_changes(**changes)
@@ -120,7 +124,9 @@ def echo_transition(store: Any) -> None:
 # ---------------------------------------------------------------- create_session
 
 
-def test_create_generates_a_uuid_and_stores_a_created_session(manager: SessionManager, store: Any) -> None:
+def test_create_generates_a_uuid_and_stores_a_created_session(
+    manager: SessionManager, store: Any
+) -> None:
     store.add_session.side_effect = lambda s: s
     session = manager.create_session(SessionConfig())
     assert uuid.UUID(session.id)
@@ -129,7 +135,9 @@ def test_create_generates_a_uuid_and_stores_a_created_session(manager: SessionMa
     assert stored.created_at == NOW
 
 
-def test_create_takes_user_id_from_argument_before_resume(manager: SessionManager, store: Any) -> None:
+def test_create_takes_user_id_from_argument_before_resume(
+    manager: SessionManager, store: Any
+) -> None:
     store.add_session.side_effect = lambda s: s
     session = manager.create_session(SessionConfig(resume_data=RESUME), user_id="explicit")
     assert session.user_id == "explicit"
@@ -165,7 +173,9 @@ def test_create_with_same_key_and_config_returns_the_stored_session(
     assert manager.create_session(existing.config, session_id=SID) is existing
 
 
-def test_create_with_same_key_and_other_config_is_refused(manager: SessionManager, store: Any) -> None:
+def test_create_with_same_key_and_other_config_is_refused(
+    manager: SessionManager, store: Any
+) -> None:
     store.add_session.return_value = session_in(SessionStatus.CREATED)
     with pytest.raises(InvalidInputError, match="already used"):
         manager.create_session(SessionConfig(duration_minutes=30), session_id=SID)
@@ -180,7 +190,9 @@ def test_create_with_malformed_session_id_is_refused_before_storage(
     store.add_session.assert_not_called()
 
 
-def test_create_refuses_a_config_that_is_not_a_session_config(manager: SessionManager, store: Any) -> None:
+def test_create_refuses_a_config_that_is_not_a_session_config(
+    manager: SessionManager, store: Any
+) -> None:
     with pytest.raises(InvalidInputError, match="SessionConfig"):
         manager.create_session({"ai_provider": "offline"})  # type: ignore[arg-type]
     store.add_session.assert_not_called()
@@ -206,12 +218,17 @@ def test_start_runs_the_specified_steps_in_order(
 
     names = [c[0] for c in calls.mock_calls]
     assert names == [
-        "get_session", "initialize", "enable_mode", "enable_mode", "opening_question",
+        "get_session",
+        "initialize",
+        "enable_mode",
+        "enable_mode",
+        "opening_question",
         "save_transition",
     ]
     interviewer.initialize.assert_called_once_with(SID, RESUME, config=created.config)
     assert [c.args for c in channels.enable_mode.call_args_list] == [
-        (SID, CommunicationMode.TEXT), (SID, CommunicationMode.WHITEBOARD)
+        (SID, CommunicationMode.TEXT),
+        (SID, CommunicationMode.WHITEBOARD),
     ]
 
 
@@ -225,7 +242,9 @@ def test_start_stores_the_opening_question_with_the_active_session(
     after: Session = store.save_transition.call_args.args[1]
     assert session.status is SessionStatus.ACTIVE
     assert kwargs["operation"] is Operation.START
-    assert [(m.role, m.content) for m in kwargs["messages"]] == [(Role.INTERVIEWER, "Shall we begin?")]
+    assert [(m.role, m.content) for m in kwargs["messages"]] == [
+        (Role.INTERVIEWER, "Shall we begin?")
+    ]
     assert after.started_at == NOW and after.active_since == NOW
     assert after.interviewer_state == {"asked": ["open"]}
 
@@ -266,7 +285,8 @@ def test_start_lost_to_a_racing_start_keeps_the_winners_channels(
     manager: SessionManager, store: Any, channels: Any
 ) -> None:
     store.get_session.side_effect = [
-        session_in(SessionStatus.CREATED), session_in(SessionStatus.ACTIVE)
+        session_in(SessionStatus.CREATED),
+        session_in(SessionStatus.ACTIVE),
     ]
     store.save_transition.side_effect = InvalidStateTransitionError(SID, "active", "start")
     with pytest.raises(InvalidStateTransitionError):
@@ -274,7 +294,9 @@ def test_start_lost_to_a_racing_start_keeps_the_winners_channels(
     channels.disable_all_modes.assert_not_called()
 
 
-@pytest.mark.parametrize("status", [SessionStatus.ACTIVE, SessionStatus.PAUSED, SessionStatus.COMPLETED])
+@pytest.mark.parametrize(
+    "status", [SessionStatus.ACTIVE, SessionStatus.PAUSED, SessionStatus.COMPLETED]
+)
 def test_start_is_refused_unless_created_without_calling_the_interviewer(
     manager: SessionManager, store: Any, interviewer: Any, status: SessionStatus
 ) -> None:
@@ -292,8 +314,14 @@ def test_send_stores_the_candidates_message_before_asking_the_interviewer(
     mocker: MockerFixture, manager: SessionManager, store: Any, interviewer: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.side_effect = [message(2, Role.CANDIDATE, "hi"), message(3, Role.INTERVIEWER)]
-    store.recent_messages.return_value = [message(1, Role.INTERVIEWER), message(2, Role.CANDIDATE, "hi")]
+    store.append_message.side_effect = [
+        message(2, Role.CANDIDATE, "hi"),
+        message(3, Role.INTERVIEWER),
+    ]
+    store.recent_messages.return_value = [
+        message(1, Role.INTERVIEWER),
+        message(2, Role.CANDIDATE, "hi"),
+    ]
     calls = mocker.Mock()
     calls.attach_mock(store.append_message, "append")
     calls.attach_mock(interviewer.reply, "reply")
@@ -336,7 +364,10 @@ def test_send_does_not_publish_a_reply_that_arrived_after_the_end(
     manager: SessionManager, store: Any, channels: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER, late=True)]
+    store.append_message.side_effect = [
+        message(2, Role.CANDIDATE),
+        message(3, Role.INTERVIEWER, late=True),
+    ]
     store.recent_messages.return_value = []
     reply = manager.send_message(SID, "hello")
     assert reply.late
@@ -386,8 +417,12 @@ def test_send_in_an_unknown_mode_is_refused(manager: SessionManager, store: Any)
     store.append_message.assert_not_called()
 
 
-@pytest.mark.parametrize("status", [SessionStatus.CREATED, SessionStatus.PAUSED, SessionStatus.COMPLETED])
-def test_send_is_refused_unless_active(manager: SessionManager, store: Any, status: SessionStatus) -> None:
+@pytest.mark.parametrize(
+    "status", [SessionStatus.CREATED, SessionStatus.PAUSED, SessionStatus.COMPLETED]
+)
+def test_send_is_refused_unless_active(
+    manager: SessionManager, store: Any, status: SessionStatus
+) -> None:
     store.get_session.return_value = session_in(status)
     with pytest.raises(InvalidStateTransitionError, match="send a message"):
         manager.send_message(SID, "hello")
@@ -403,7 +438,8 @@ def test_send_reopens_channels_of_a_session_started_elsewhere(
     store.recent_messages.return_value = []
     manager.send_message(SID, "hello")
     assert {c.args[1] for c in channels.enable_mode.call_args_list} == {
-        CommunicationMode.TEXT, CommunicationMode.WHITEBOARD
+        CommunicationMode.TEXT,
+        CommunicationMode.WHITEBOARD,
     }
 
 
@@ -468,7 +504,11 @@ def test_end_commits_completed_before_closing_channels_and_evaluating(
 
     report = manager.end_session(SID)
 
-    assert [c[0] for c in calls.mock_calls] == ["save_transition", "disable_all_modes", "generate_evaluation"]
+    assert [c[0] for c in calls.mock_calls] == [
+        "save_transition",
+        "disable_all_modes",
+        "generate_evaluation",
+    ]
     after: Session = store.save_transition.call_args.args[1]
     assert after.status is SessionStatus.COMPLETED and after.ended_at == NOW
     evaluations.generate_evaluation.assert_called_once_with(SID, force=False)
@@ -574,24 +614,39 @@ def test_list_sessions_passes_filters_to_the_store(manager: SessionManager, stor
     )
 
 
-def test_a_foreign_exception_from_the_store_never_escapes(manager: SessionManager, store: Any) -> None:
+def test_a_foreign_exception_from_the_store_never_escapes(
+    manager: SessionManager, store: Any
+) -> None:
     store.get_session.side_effect = KeyError("sessions")
     with pytest.raises(InterviewPlatformError, match="get_session failed unexpectedly"):
         manager.get_session(SID)
 
 
 def test_each_operation_logs_one_json_line_without_personal_data(
-    store: Any, interviewer: Any, evaluations: Any, channels: Any, capsys: pytest.CaptureFixture[str]
+    store: Any,
+    interviewer: Any,
+    evaluations: Any,
+    channels: Any,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    manager = SessionManager(store, interviewer, evaluations, channels, logger=build_logger(),
-                             clock=lambda: NOW)
+    manager = SessionManager(
+        store, interviewer, evaluations, channels, logger=build_logger(), clock=lambda: NOW
+    )
     store.add_session.side_effect = lambda s: s
     capsys.readouterr()
     manager.create_session(SessionConfig(resume_data={**RESUME, "email": "ada@example.org"}))
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert len(lines) == 1
     line = lines[0]
-    assert {"timestamp", "level", "component", "operation", "message", "session_id", "metadata"} <= set(line)
+    assert {
+        "timestamp",
+        "level",
+        "component",
+        "operation",
+        "message",
+        "session_id",
+        "metadata",
+    } <= set(line)
     assert line["component"] == "SessionManager" and line["operation"] == "create_session"
     assert line["timestamp"].endswith("Z")
     text = json.dumps(line)
@@ -599,10 +654,15 @@ def test_each_operation_logs_one_json_line_without_personal_data(
 
 
 def test_a_refused_operation_logs_the_error_with_its_stack(
-    store: Any, interviewer: Any, evaluations: Any, channels: Any, capsys: pytest.CaptureFixture[str]
+    store: Any,
+    interviewer: Any,
+    evaluations: Any,
+    channels: Any,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    manager = SessionManager(store, interviewer, evaluations, channels, logger=build_logger(),
-                             clock=lambda: NOW)
+    manager = SessionManager(
+        store, interviewer, evaluations, channels, logger=build_logger(), clock=lambda: NOW
+    )
     store.get_session.return_value = session_in(SessionStatus.COMPLETED)
     capsys.readouterr()
     with pytest.raises(InvalidStateTransitionError):

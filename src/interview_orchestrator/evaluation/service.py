@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from ..clock import Clock, utc_now
 from ..errors import EvaluationError, InterviewPlatformError
@@ -60,15 +61,21 @@ class EvaluationService:
         try:
             outcome = self._score(session_id)
         except Exception as exc:
-            reason = str(exc) if isinstance(exc, InterviewPlatformError) else (
-                f"{type(exc).__name__}: {exc}"
+            reason = (
+                str(exc)
+                if isinstance(exc, InterviewPlatformError)
+                else (f"{type(exc).__name__}: {exc}")
             )
-            self._store.fail_evaluation(session_id, error=reason, attempt=attempt, now=self._clock())
+            self._store.fail_evaluation(
+                session_id, error=reason, attempt=attempt, now=self._clock()
+            )
             raise EvaluationError(
                 f"the evaluation of session {session_id!r} failed ({reason}); "
                 "it is stored as failed and can be retried with retry_evaluation"
             ) from exc
-        return self._store.finish_evaluation(session_id, outcome, attempt=attempt, now=self._clock())
+        return self._store.finish_evaluation(
+            session_id, outcome, attempt=attempt, now=self._clock()
+        )
 
     def _score(self, session_id: str) -> EvaluationOutcome:
         session = self._store.get_session(session_id)
@@ -82,7 +89,9 @@ class EvaluationService:
         scores = verified_scores(draft, template, transcript)
         overall = overall_score(template.rubric, scores)
         return EvaluationOutcome(
-            status=EvaluationStatus.READY if overall.score is not None else EvaluationStatus.NO_EVIDENCE,
+            status=EvaluationStatus.READY
+            if overall.score is not None
+            else EvaluationStatus.NO_EVIDENCE,
             overall_score=overall.score,
             coverage=overall.coverage,
             dimension_scores=scores,
@@ -117,8 +126,12 @@ def verified_scores(
         if score is not None and not 1 <= score <= 5:
             score = None
         if score is not None and not evidence:
-            verified[dim.id] = replace(given, score=None, evidence=(),
-                                       rationale="insufficient evidence: no verifiable citation")
+            verified[dim.id] = replace(
+                given,
+                score=None,
+                evidence=(),
+                rationale="insufficient evidence: no verifiable citation",
+            )
         else:
             verified[dim.id] = replace(given, score=score, evidence=evidence if score else ())
     return verified

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import InvalidInputError
 from ..models import SessionConfig
@@ -10,7 +11,7 @@ from ..ports import AIInterviewer, InterviewContext, InterviewerReply
 
 
 class InterviewerRouter:
-    """An ``AIInterviewer`` that delegates each call to the interviewer of the session's provider."""
+    """An ``AIInterviewer`` that hands each call to the interviewer of the session's provider."""
 
     def __init__(self, interviewers: Mapping[str, AIInterviewer]) -> None:
         self._interviewers = dict(interviewers)
