@@ -52,7 +52,7 @@ def normalize_url(url: str | URL) -> URL:
         raise InvalidInputError(
             f"unsupported database {backend!r} in URL: use sqlite:///path.db or postgresql://..."
         )
-    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+    if backend == "postgresql" and "+" not in parsed.drivername:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite" and parsed.get_driver_name() not in ("pysqlite", ""):
         raise InvalidInputError(
@@ -70,11 +70,17 @@ def is_memory_sqlite(url: URL) -> bool:
 
 
 def create_engine_for(
-    url: str | URL, *, echo: bool = False, sqlite_synchronous: SqliteSynchronous = "FULL"
+    url: str | URL,
+    *,
+    echo: bool = False,
+    sqlite_synchronous: SqliteSynchronous = "FULL",
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
 ) -> Engine:
     """An engine for ``url`` (SQLite file or PostgreSQL), configured as this module describes.
 
-    An in-memory SQLite URL gives one shared connection: for single-threaded tests only.
+    ``sqlite_busy_timeout_ms`` is how long a SQLite statement waits for another writer's lock
+    before "database is locked". An in-memory SQLite URL gives one shared connection: for
+    single-threaded tests only.
     """
     parsed = normalize_url(url)
     sync = str(sqlite_synchronous).upper()
@@ -83,15 +89,22 @@ def create_engine_for(
             f"sqlite_synchronous must be one of {', '.join(sorted(_SYNCHRONOUS))}, "
             f"got {sqlite_synchronous!r}"
         )
+    timeout = sqlite_busy_timeout_ms
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
+        raise InvalidInputError("sqlite_busy_timeout_ms must be a non-negative integer")
     try:
         if parsed.get_backend_name() == "postgresql":
-            return create_engine(parsed, echo=echo, pool_pre_ping=True)
-        return _create_sqlite_engine(parsed, echo=echo, synchronous=sync)
+            return create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        return _create_sqlite_engine(
+            parsed, echo=echo, synchronous=sync, busy_timeout_ms=timeout
+        )
     except (ArgumentError, NoSuchModuleError) as exc:
         raise InvalidInputError(f"cannot use database URL {parsed!r}: {exc}") from exc
 
 
-def _create_sqlite_engine(url: URL, *, echo: bool, synchronous: str) -> Engine:
+def _create_sqlite_engine(
+    url: URL, *, echo: bool, synchronous: str, busy_timeout_ms: int
+) -> Engine:
     kwargs: dict[str, Any] = {}
     if is_memory_sqlite(url):
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -105,7 +118,8 @@ def _create_sqlite_engine(url: URL, *, echo: bool, synchronous: str) -> Engine:
                 raise InvalidInputError(
                     f"cannot create the directory of SQLite database {str(path)!r}: {exc}"
                 ) from exc
-    engine = create_engine(url, echo=echo, **kwargs)
+    # hide_parameters: errors and echo never show message texts or résumé data.
+    engine = create_engine(url, echo=echo, hide_parameters=True, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -114,7 +128,7 @@ def _create_sqlite_engine(url: URL, *, echo: bool, synchronous: str) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
         finally:

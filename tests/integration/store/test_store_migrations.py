@@ -1,0 +1,93 @@
+"""The packaged migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+
+from interview_orchestrator.errors import DataStoreError
+from interview_orchestrator.store import check, create_engine_for, current, head_revision, upgrade
+from interview_orchestrator.store.migrate import downgrade
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_upgrade_then_check_is_clean(blank_database_url: str) -> None:
+    engine = create_engine_for(blank_database_url)
+    try:
+        assert current(engine) is None
+        upgrade(engine)
+        assert current(engine) == head_revision()
+        check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_twice_changes_nothing(engine: Engine) -> None:
+    upgrade(engine)
+    assert current(engine) == head_revision()
+    check(engine)
+
+
+def test_check_reports_drift(blank_database_url: str) -> None:
+    engine = create_engine_for(blank_database_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP INDEX ix_sessions_created_at_id"))
+        with pytest.raises(DataStoreError, match="differs from the models"):
+            check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_check_refuses_an_unmigrated_database(blank_database_url: str) -> None:
+    engine = create_engine_for(blank_database_url)
+    try:
+        with pytest.raises(DataStoreError, match="not up to date"):
+            check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_has_the_partial_unique_index(engine: Engine) -> None:
+    indexes = {ix["name"]: ix for ix in inspect(engine).get_indexes("sessions")}
+    one_active = indexes["uq_sessions_user_id_active"]
+    assert one_active["unique"]
+    assert one_active["column_names"] == ["user_id"]
+    dialect_options = one_active.get("dialect_options", {})
+    where = dialect_options.get(f"{engine.dialect.name}_where")
+    assert "active" in str(where)
+
+
+def test_downgrade_to_base_and_back(blank_database_url: str) -> None:
+    engine = create_engine_for(blank_database_url)
+    try:
+        upgrade(engine)
+        downgrade(engine, "base")
+        assert current(engine) is None
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        upgrade(engine)
+        check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_alembic_command_line_from_the_repository_root(blank_database_url: str) -> None:
+    env = {**os.environ, "INTERVIEW_DATABASE_URL": blank_database_url}
+    alembic = [sys.executable, "-m", "alembic"]
+    for args in (["upgrade", "head"], ["check"], ["current"]):
+        done = subprocess.run(
+            [*alembic, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+            check=False, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    assert "No new upgrade operations detected" in subprocess.run(
+        [*alembic, "check"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        check=True, timeout=120,
+    ).stdout
