@@ -5,8 +5,11 @@ Pure data and arithmetic; the YAML files that describe templates are read by ``c
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from .models import DimensionScore
 
@@ -120,3 +123,36 @@ def overall_score(rubric: Rubric, scores: Mapping[str, DimensionScore]) -> Overa
         return OverallScore(score=None, coverage=coverage)
     value = sum(w * (s - 1) / 4 * 100 for w, s in scored) / covered
     return OverallScore(score=round(value, 1), coverage=coverage)
+
+
+# --------------------------------------------------------------------------- keyword matching
+# Follow-up triggers and rubric signals are matched by one rule, so the offline interviewer and
+# the rubric evaluator hear the same words.
+
+_TYPOGRAPHIC: Final = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2019": "'"})
+
+
+def comparable(text: str) -> str:
+    """``text`` lower-cased, with typographic hyphens and apostrophes made plain."""
+    return text.translate(_TYPOGRAPHIC).lower()
+
+
+def mentions(comparable_text: str, keyword: str) -> bool:
+    """Whether ``keyword`` occurs in ``comparable(text)`` as a word or phrase: any whitespace
+    between its words, an optional plural "s"/"es" after a final letter or digit, and no other
+    variants (templates list "trade-off" and "tradeoff" separately)."""
+    return _keyword_pattern(keyword).search(comparable_text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """Starts with the keyword's first word as a literal, so the regex engine can scan for it
+    quickly; the word boundary before it is checked by a look-behind after it."""
+    first, *rest = (re.escape(word) for word in keyword.split())
+    body = first
+    if keyword[:1].isalnum():
+        body += rf"(?<!\w{first})"
+    body += "".join(rf"\s+{word}" for word in rest)
+    if keyword[-1:].isalnum():
+        body += r"(?:e?s)?(?!\w)"
+    return re.compile(body)

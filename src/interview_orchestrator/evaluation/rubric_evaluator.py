@@ -9,13 +9,11 @@ instructions aimed at the scorer, change nothing. With too few signals a dimensi
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from ..interview_template import Rubric, RubricDimension
+from ..interview_template import Rubric, RubricDimension, comparable, mentions
 from ..models import DimensionScore, Role
 from ..ports import EvaluationDraft, EvaluationRequest
 
@@ -25,7 +23,6 @@ STRENGTH_FROM: Final = 4
 IMPROVEMENT_UP_TO: Final = 2
 
 #: Typographic hyphens and apostrophes that candidates paste, read as their ASCII forms.
-_TYPOGRAPHIC: Final = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2019": "'"})
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class RubricEvaluator:
     def evaluate(self, request: EvaluationRequest) -> EvaluationDraft:
         rubric = request.template.rubric
         answers = [
-            (m.seq, _comparable(m.content)) for m in request.transcript if m.role is Role.CANDIDATE
+            (m.seq, comparable(m.content)) for m in request.transcript if m.role is Role.CANDIDATE
         ]
         findings = [_find(dimension, answers) for dimension in rubric.dimensions]
         return EvaluationDraft(
@@ -66,7 +63,7 @@ def _find(dimension: RubricDimension, answers: Sequence[tuple[int, str]]) -> _Fi
     found: set[str] = set()
     seqs: set[int] = set()
     for seq, text in answers:
-        in_message = {s for s in dimension.signals if _mentions(text, s)}
+        in_message = {s for s in dimension.signals if mentions(text, s)}
         if in_message:
             found |= in_message
             seqs.add(seq)
@@ -150,29 +147,3 @@ def _provenance(rubric: Rubric, findings: Sequence[_Finding]) -> dict[str, objec
         "rubric_version": rubric.version,
         "signals_found": {f.dimension.id: len(f.signals) for f in findings},
     }
-
-
-def _comparable(text: str) -> str:
-    """Lower-cased, with typographic hyphens and apostrophes read as ASCII."""
-    return text.translate(_TYPOGRAPHIC).lower()
-
-
-def _mentions(comparable_text: str, signal: str) -> bool:
-    """Whether ``signal`` occurs as a word or phrase: any whitespace between its words, an
-    optional plural "s"/"es" after a final letter or digit, and no other variants (list
-    "trade-off" and "tradeoff" separately). The offline interviewer's triggers match alike."""
-    return _signal_pattern(signal).search(comparable_text) is not None
-
-
-@functools.lru_cache(maxsize=4096)
-def _signal_pattern(signal: str) -> re.Pattern[str]:
-    """The pattern starts with the signal's first word as a literal, so the regex engine can
-    scan for it quickly; the word boundary before it is checked by a look-behind after it."""
-    first, *rest = (re.escape(word) for word in signal.split())
-    body = first
-    if signal[:1].isalnum():
-        body += rf"(?<!\w{first})"
-    body += "".join(rf"\s+{word}" for word in rest)
-    if signal[-1:].isalnum():
-        body += r"(?:e?s)?(?!\w)"
-    return re.compile(body)

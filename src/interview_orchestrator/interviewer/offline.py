@@ -9,13 +9,18 @@ All it remembers between turns is the small JSON state it returns with each repl
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeGuard
 
-from ..interview_template import FollowUp, InterviewTemplate, Phase, Question
+from ..interview_template import (
+    FollowUp,
+    InterviewTemplate,
+    Phase,
+    Question,
+    comparable,
+    mentions,
+)
 from ..models import Message, Role, SessionConfig
 from ..ports import InterviewContext, InterviewerReply, TemplateCatalog
 
@@ -28,7 +33,6 @@ FINISHED_MESSAGE: Final = (
 TIME_SHORT_TRANSITION: Final = "We're nearly out of time, so let's wrap up."
 
 #: Typographic hyphens and apostrophes that candidates paste, read as their ASCII forms.
-_TYPOGRAPHIC: Final = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2019": "'"})
 
 
 class OfflineInterviewer:
@@ -193,7 +197,7 @@ def _triggered_follow_up(
         if follow_up.id in progress.asked:
             continue
         for trigger in follow_up.triggers:
-            if _mentions(answer, trigger):
+            if mentions(answer, trigger):
                 return follow_up, trigger
     return None
 
@@ -220,34 +224,8 @@ def _latest_candidate_text(messages: Sequence[Message]) -> str:
     """The last candidate message of the window, ready for keyword matching ("" if none)."""
     for message in reversed(messages):
         if message.role is Role.CANDIDATE:
-            return _comparable(message.content)
+            return comparable(message.content)
     return ""
-
-
-def _comparable(text: str) -> str:
-    """Lower-cased, with typographic hyphens and apostrophes read as ASCII."""
-    return text.translate(_TYPOGRAPHIC).lower()
-
-
-def _mentions(comparable_text: str, keyword: str) -> bool:
-    """Whether ``keyword`` occurs as a word or phrase: any whitespace between its words, an
-    optional plural "s"/"es" after a final letter or digit, and no other variants. The rubric
-    evaluator matches its signals by the same rule."""
-    return _keyword_pattern(keyword).search(comparable_text) is not None
-
-
-@functools.lru_cache(maxsize=4096)
-def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    """Starts with the keyword's first word as a literal, for a fast scan; the word boundary
-    before it is checked by a look-behind after it."""
-    first, *rest = (re.escape(word) for word in keyword.split())
-    body = first
-    if keyword[:1].isalnum():
-        body += rf"(?<!\w{first})"
-    body += "".join(rf"\s+{word}" for word in rest)
-    if keyword[-1:].isalnum():
-        body += r"(?:e?s)?(?!\w)"
-    return re.compile(body)
 
 
 def _listed_skills(raw: object) -> list[str]:
