@@ -140,6 +140,7 @@ class SessionManager:
         with self._operation("start_session", sid):
             session = self._store.get_session(sid)
             lifecycle.next_status(sid, session.status, Operation.START)
+            self._refuse_second_active(session)
             config = session.config
             try:
                 state = self._call_ai(
@@ -368,6 +369,19 @@ class SessionManager:
                 f"the evaluation of session {session_id!r} failed unexpectedly "
                 f"({type(exc).__name__}); retry it with retry_evaluation"
             ) from exc
+
+    def _refuse_second_active(self, session: Session) -> None:
+        """A candidate has at most one ACTIVE session (the database enforces it too; asking
+        first spares the AI calls of a start that could not be stored)."""
+        active = self._store.find_active_session(session.user_id)
+        if active is not None and active.id != session.id:
+            raise InvalidStateTransitionError(
+                session.id,
+                session.status.value,
+                Operation.START.value,
+                f"user {session.user_id!r} already has an active session {active.id}; "
+                "pause or end it first",
+            )
 
     def _close_channels_unless_started(self, session_id: str) -> None:
         """After a failed start, close the channels, unless a racing start won and needs them."""

@@ -262,3 +262,15 @@ def test_logs_of_an_interview_carry_no_personal_data(
     text = "\n".join(json.dumps(line) for line in lines)
     for planted in ("Grace Example", "grace@example.org", "7946", "zebra"):
         assert planted not in text
+
+
+def test_a_candidate_cannot_have_two_active_sessions(manager: SessionManager) -> None:
+    first = manager.create_session(SessionConfig(), user_id="double")
+    second = manager.create_session(SessionConfig(), user_id="double")
+    manager.start_session(first.id)
+    with pytest.raises(InvalidStateTransitionError, match=first.id):
+        manager.start_session(second.id)
+    assert manager.get_session(second.id).status is SessionStatus.CREATED
+    assert manager.get_transcript(second.id) == []
+    manager.pause_session(first.id)
+    assert manager.start_session(second.id).status is SessionStatus.ACTIVE

@@ -45,7 +45,9 @@ RESUME = {"user_id": "cand-7", "name": "Ada Example", "skills": ["redis"]}
 
 @pytest.fixture
 def store(mocker: MockerFixture) -> Any:
-    return mocker.create_autospec(DataStore, instance=True, spec_set=True)
+    mock = mocker.create_autospec(DataStore, instance=True, spec_set=True)
+    mock.find_active_session.return_value = None
+    return mock
 
 
 @pytest.fixture
@@ -257,6 +259,19 @@ def test_start_publishes_the_state_change_and_the_opening_message(
     manager.start_session(SID)
     kinds = [c.args[0].kind for c in channels.publish.call_args_list]
     assert kinds == [EventKind.STATE_CHANGED, EventKind.MESSAGE]
+
+
+def test_start_is_refused_while_the_candidate_has_another_active_session(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.CREATED)
+    other = session_in(SessionStatus.ACTIVE, id="9a0e8b7c-6d5f-4e3d-8c2b-1a0f9e8d7c6b")
+    store.find_active_session.return_value = other
+    with pytest.raises(InvalidStateTransitionError, match=f"already has an active session {other.id}"):
+        manager.start_session(SID)
+    store.find_active_session.assert_called_once_with("cand-7")
+    interviewer.initialize.assert_not_called()
+    store.save_transition.assert_not_called()
 
 
 def test_start_failing_at_the_opening_question_leaves_the_session_created_and_closed(
