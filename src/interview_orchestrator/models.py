@@ -204,6 +204,8 @@ class SessionConfig:
     duration_minutes: int = 45
     template: str = DEFAULT_TEMPLATE
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: A second provider to use when ``ai_provider`` fails (None: no fallback).
+    fallback_provider: str | None = None
 
     def __post_init__(self) -> None:
         modes = self.enabled_modes
@@ -218,6 +220,11 @@ class SessionConfig:
 
         object.__setattr__(self, "ai_provider", _parse_name(self.ai_provider, "ai_provider"))
         object.__setattr__(self, "template", _parse_name(self.template, "template"))
+        if self.fallback_provider is not None:
+            fallback = _parse_name(self.fallback_provider, "fallback_provider")
+            if fallback == self.ai_provider:
+                raise InvalidInputError("fallback_provider must differ from ai_provider")
+            object.__setattr__(self, "fallback_provider", fallback)
         if self.ai_model is not None:
             if not isinstance(self.ai_model, str) or not self.ai_model.strip():
                 raise InvalidInputError("ai_model must be a non-empty string or None")
@@ -257,6 +264,8 @@ class SessionConfig:
             "template": self.template,
             "metadata": dict(self.metadata),
         }
+        if self.fallback_provider is not None:
+            data["fallback_provider"] = self.fallback_provider
         if include_resume:
             data["resume_data"] = self.resume_data
         return data
@@ -271,6 +280,7 @@ class SessionConfig:
             "duration_minutes",
             "template",
             "metadata",
+            "fallback_provider",
         }
         unknown = sorted(set(data) - known)
         if unknown:
