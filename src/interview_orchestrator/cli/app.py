@@ -1,7 +1,8 @@
-"""The ``interview-orchestrator`` command line: thin Typer wrappers over library calls.
+"""The root of the command line: the Typer apps, the shared options and the container.
 
 The root callback builds the container and keeps it on ``ctx.obj`` (tests pass their own with
 ``CliRunner().invoke(app, [...], obj=container)``); each command resolves what it needs from it.
+Commands live in the sibling modules, grouped as on the command line.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from .container import Container
-from .errors import InterviewPlatformError
+from ..container import Container
+from ..errors import InterviewPlatformError
 
 err_console = Console(stderr=True)
 
@@ -40,6 +41,12 @@ app = typer.Typer(
 db_app = typer.Typer(
     help="Database migrations (Alembic), run from the installed package.", no_args_is_help=True
 )
+sessions_app = typer.Typer(
+    help="List, inspect, export and maintain sessions.", no_args_is_help=True
+)
+users_app = typer.Typer(help="A candidate's data: erasure.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
 
 DatabaseUrl = Annotated[
@@ -83,53 +90,3 @@ def container_of(ctx: typer.Context) -> Container:
     return container
 
 
-@app.command()
-def demo(
-    ctx: typer.Context,
-    logs: Annotated[bool, typer.Option("--logs", help="Also print the JSON log lines.")] = False,
-) -> None:
-    """Run a complete scripted interview on the offline provider and print its evaluation."""
-    from .demo import run_demo
-
-    container = container_of(ctx)
-    if not logs:
-        container.config.logging.level.from_value("WARNING")
-    run_demo(container.session_manager(), container.templates(), Console())
-
-
-@db_app.command("upgrade")
-def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
-    """Apply the migrations up to REVISION (default: the newest)."""
-    from .store import migrate
-
-    engine = _raw_engine(ctx)
-    migrate.upgrade(engine, revision)
-    typer.echo(f"database at revision {migrate.current(engine)}")
-
-
-@db_app.command("current")
-def db_current(ctx: typer.Context) -> None:
-    """Print the database's migration revision."""
-    from .store import migrate
-
-    typer.echo(migrate.current(_raw_engine(ctx)) or "none (not migrated)")
-
-
-@db_app.command("check")
-def db_check(ctx: typer.Context) -> None:
-    """Fail if the database schema differs from the models (or is not fully migrated)."""
-    from .store import migrate
-
-    migrate.check(_raw_engine(ctx))
-    typer.echo("schema matches the models")
-
-
-def _raw_engine(ctx: typer.Context) -> Any:
-    """The configured engine without automatic migration: ``db`` commands migrate explicitly."""
-    container = container_of(ctx)
-    container.config.database.auto_migrate.from_value("never")
-    return container.engine()
-
-
-def main() -> None:
-    app()

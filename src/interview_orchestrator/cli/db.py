@@ -1,0 +1,38 @@
+"""``db``: the Alembic migrations, run from the installed package."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy.engine import Engine
+
+from ..store import migrate
+from .app import container_of, db_app
+
+
+def _raw_engine(ctx: typer.Context) -> Engine:
+    """The configured engine without automatic migration: ``db`` commands migrate explicitly."""
+    container = container_of(ctx)
+    container.config.database.auto_migrate.from_value("never")
+    engine: Engine = container.engine()
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
+    """Apply the migrations up to REVISION (default: the newest)."""
+    engine = _raw_engine(ctx)
+    migrate.upgrade(engine, revision)
+    typer.echo(f"database at revision {migrate.current(engine)}")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the database's migration revision."""
+    typer.echo(migrate.current(_raw_engine(ctx)) or "none (not migrated)")
+
+
+@db_app.command("check")
+def db_check(ctx: typer.Context) -> None:
+    """Fail if the database schema differs from the models (or is not fully migrated)."""
+    migrate.check(_raw_engine(ctx))
+    typer.echo("schema matches the models")
