@@ -9,7 +9,8 @@ ACTIVE ──end──▶ COMPLETED ◀──end── PAUSED
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
@@ -80,3 +81,41 @@ def apply(
         else None,
         last_activity_at=at,
     )
+
+
+# --------------------------------------------------------------------------- time rules
+
+
+@dataclass(frozen=True)
+class TimePolicy:
+    """When the server steps in: idle ACTIVE sessions are paused, long-PAUSED ones abandoned."""
+
+    idle_timeout: timedelta = timedelta(minutes=30)
+    abandon_after: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class DueAction:
+    """What the time rules require of a session now."""
+
+    operation: Operation
+    reason: str
+    end_reason: EndReason | None = None
+
+
+def due_action(session: Session, now: datetime, policy: TimePolicy) -> DueAction | None:
+    """The action the time rules require of ``session`` at ``now``, if any.
+
+    - ACTIVE past ``duration_minutes`` of active time: end it (``time_limit``);
+    - ACTIVE with no activity for ``idle_timeout``: pause it (``idle``);
+    - PAUSED with no activity for ``abandon_after``: end it (``abandoned``).
+    """
+    last_activity = session.last_activity_at or session.created_at
+    if session.status is SessionStatus.ACTIVE:
+        if session.remaining_seconds_at(now) <= 0:
+            return DueAction(Operation.END, EndReason.TIME_LIMIT.value, EndReason.TIME_LIMIT)
+        if now - last_activity >= policy.idle_timeout:
+            return DueAction(Operation.PAUSE, "idle")
+    elif session.status is SessionStatus.PAUSED and now - last_activity >= policy.abandon_after:
+        return DueAction(Operation.END, EndReason.ABANDONED.value, EndReason.ABANDONED)
+    return None

@@ -23,7 +23,7 @@ from .errors import (
     ProviderError,
     SessionNotFoundError,
 )
-from .lifecycle import Operation
+from .lifecycle import DueAction, Operation, TimePolicy
 from .models import (
     CommunicationMode,
     EndReason,
@@ -73,6 +73,7 @@ class SessionManager:
         *,
         clock: Clock = utc_now,
         context_messages: int = 20,
+        time_policy: TimePolicy | None = None,
     ) -> None:
         self._store = data_store
         self._interviewer = ai_interviewer
@@ -83,6 +84,7 @@ class SessionManager:
         )
         self._clock = clock
         self._context_messages = context_messages
+        self._time_policy = time_policy or TimePolicy()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -196,7 +198,7 @@ class SessionManager:
         with self._operation("send_message", sid):
             channel = parse_mode(mode)
             text = validate_message_content(content, channel)
-            session = self._store.get_session(sid)
+            session = self._overdue_guard(self._store.get_session(sid), "send a message to")
             if session.status is not SessionStatus.ACTIVE:
                 raise InvalidStateTransitionError(
                     sid,
@@ -264,6 +266,9 @@ class SessionManager:
         sid = parse_session_id(session_id)
         with self._operation("end_session", sid):
             session = self._store.get_session(sid)
+            due = lifecycle.due_action(session, self._clock(), self._time_policy)
+            if due is not None and due.end_reason is not None:
+                reason = due.end_reason  # it was overdue: record why it really ended
             after = lifecycle.apply(session, Operation.END, self._clock(), end_reason=reason)
             result = self._store.save_transition(
                 session, after, operation=Operation.END, reason=reason.value
@@ -307,6 +312,19 @@ class SessionManager:
             )
             return report
 
+    def enforce_time_rules(self, session_id: str) -> DueAction | None:
+        """Apply the time rules to one session now: end it past its time limit, pause it when
+        idle, end it when abandoned (``sweep`` runs this for each candidate). Returns what was
+        done, or None. Decided and stored against one snapshot (compare-and-set), so it is
+        safe against live traffic and against another sweep."""
+        sid = parse_session_id(session_id)
+        with self._operation("enforce_time_rules", sid):
+            session = self._store.get_session(sid)
+            action = lifecycle.due_action(session, self._clock(), self._time_policy)
+            if action is not None:
+                self._apply_due(session, action)
+            return action
+
     # ------------------------------------------------------------------ reads
 
     def get_session(self, session_id: str) -> Session:
@@ -349,7 +367,7 @@ class SessionManager:
     def _simple_transition(self, operation: str, session_id: str, op: Operation) -> Session:
         sid = parse_session_id(session_id)
         with self._operation(operation, sid):
-            session = self._store.get_session(sid)
+            session = self._overdue_guard(self._store.get_session(sid), op.value)
             after = lifecycle.apply(session, op, self._clock())
             result = self._store.save_transition(session, after, operation=op, reason=None)
             self._log.info(
@@ -369,6 +387,42 @@ class SessionManager:
                 f"the evaluation of session {session_id!r} failed unexpectedly "
                 f"({type(exc).__name__}); retry it with retry_evaluation"
             ) from exc
+
+    def _apply_due(self, session: Session, action: DueAction) -> Session:
+        after = lifecycle.apply(
+            session, action.operation, self._clock(), end_reason=action.end_reason
+        )
+        result = self._store.save_transition(
+            session, after, operation=action.operation, reason=action.reason
+        )
+        self._publish(EventKind.STATE_CHANGED, result.session)
+        self._log.info(
+            f"session {after.status.value} by the time rules",
+            metadata={"reason": action.reason, "active_seconds": round(after.active_seconds, 3)},
+        )
+        if action.operation is Operation.END:
+            self._channels.disable_all_modes(session.id)
+            try:
+                self._generate(session.id, force=False)
+            except EvaluationError:
+                # The ending stands; the failed evaluation is stored and retriable.
+                self._log.error("evaluation after a timed ending failed", exc_info=True)
+        return result.session
+
+    def _overdue_guard(self, session: Session, operation: str) -> Session:
+        """Lazy time rules: an operation on a session past its time limit or abandonment age
+        ends it first and says so (an idle session is left to ``sweep``)."""
+        action = lifecycle.due_action(session, self._clock(), self._time_policy)
+        if action is None or action.operation is not Operation.END:
+            return session
+        self._apply_due(session, action)
+        why = "time limit" if action.end_reason is EndReason.TIME_LIMIT else "abandonment age"
+        raise InvalidStateTransitionError(
+            session.id,
+            SessionStatus.COMPLETED.value,
+            operation,
+            f"it had passed its {why} and has now been ended; its evaluation is available",
+        )
 
     def _refuse_second_active(self, session: Session) -> None:
         """A candidate has at most one ACTIVE session (the database enforces it too; asking

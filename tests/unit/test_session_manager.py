@@ -12,6 +12,7 @@ from pytest_mock import MockerFixture
 
 from interview_orchestrator import (
     CommunicationMode,
+    EndReason,
     EvaluationError,
     EvaluationReport,
     EvaluationStatus,
@@ -685,3 +686,70 @@ def test_a_refused_operation_logs_the_error_with_its_stack(
     (line,) = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
     assert line["level"] == "warning" and line["session_id"] == SID
     assert line["exception"][0]["exc_type"] == "InvalidStateTransitionError"
+
+
+# ---------------------------------------------------------------- time rules
+
+
+def overdue_active() -> Session:
+    """ACTIVE for 46 minutes of a 45-minute interview."""
+    return session_in(SessionStatus.ACTIVE, active_since=NOW - timedelta(minutes=46), last_activity_at=NOW)
+
+
+def test_a_message_to_a_session_past_its_time_ends_it_and_says_so(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = overdue_active()
+    echo_transition(store)
+    with pytest.raises(InvalidStateTransitionError, match="time limit"):
+        manager.send_message(SID, "one more thing")
+    after: Session = store.save_transition.call_args.args[1]
+    assert after.status is SessionStatus.COMPLETED
+    assert after.end_reason is EndReason.TIME_LIMIT
+    assert store.save_transition.call_args.kwargs["reason"] == "time_limit"
+    evaluations.generate_evaluation.assert_called_once_with(SID, force=False)
+    store.append_message.assert_not_called()
+
+
+def test_resuming_an_abandoned_session_ends_it_as_abandoned(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(
+        SessionStatus.PAUSED, last_activity_at=NOW - timedelta(days=2)
+    )
+    echo_transition(store)
+    with pytest.raises(InvalidStateTransitionError, match="abandonment"):
+        manager.resume_session(SID)
+    assert store.save_transition.call_args.args[1].end_reason is EndReason.ABANDONED
+
+
+def test_ending_an_overdue_session_records_why_it_really_ended(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = overdue_active()
+    echo_transition(store)
+    manager.end_session(SID)
+    assert store.save_transition.call_args.args[1].end_reason is EndReason.TIME_LIMIT
+
+
+def test_enforce_time_rules_pauses_an_idle_session(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(
+        SessionStatus.ACTIVE, last_activity_at=NOW - timedelta(minutes=31)
+    )
+    echo_transition(store)
+    action = manager.enforce_time_rules(SID)
+    assert action is not None and action.operation is Operation.PAUSE
+    assert store.save_transition.call_args.kwargs["reason"] == "idle"
+
+
+def test_enforce_time_rules_leaves_a_session_in_time_alone(manager: SessionManager, store: Any) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE, last_activity_at=NOW)
+    assert manager.enforce_time_rules(SID) is None
+    store.save_transition.assert_not_called()
+
+
+def test_a_timed_ending_stands_when_its_evaluation_fails(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = overdue_active()
+    echo_transition(store)
+    evaluations.generate_evaluation.side_effect = EvaluationError("evaluator down")
+    action = manager.enforce_time_rules(SID)
+    assert action is not None and action.end_reason is EndReason.TIME_LIMIT
+    store.save_transition.assert_called_once()
