@@ -22,12 +22,14 @@ from .evaluation.rubric_evaluator import RubricEvaluator
 from .evaluation.service import EvaluationService
 from .interviewer.offline import OfflineInterviewer
 from .interviewer.router import InterviewerRouter
+from .lifecycle import TimePolicy
 from .logging import build_logger
 from .session_manager import SessionManager
-from .settings import DEFAULT_CONFIG_FILE, DatabaseSettings, Settings
+from .settings import DEFAULT_CONFIG_FILE, DatabaseSettings, LifecycleSettings, Settings
 from .store.engine import create_engine_for
 from .store.migrate import upgrade
 from .store.sqlalchemy_store import SqlAlchemyDataStore
+from .sweeper import Sweeper
 
 
 @contextmanager
@@ -50,6 +52,13 @@ def _seconds(value: int) -> timedelta:
     return timedelta(seconds=value)
 
 
+def _time_policy(lifecycle: LifecycleSettings) -> TimePolicy:
+    return TimePolicy(
+        idle_timeout=timedelta(minutes=lifecycle.idle_timeout_minutes),
+        abandon_after=timedelta(hours=lifecycle.abandon_after_hours),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     """``Container().session_manager()`` is a ready manager on the configured database."""
 
@@ -63,6 +72,7 @@ class Container(containers.DeclarativeContainer):
         level=settings.provided.logging.level,
     )
     clock = providers.Object(utc_now)
+    time_policy = providers.Singleton(_time_policy, settings.provided.lifecycle)
     engine = providers.Resource(open_engine, settings.provided.database)
 
     # --- gateways
@@ -100,4 +110,18 @@ class Container(containers.DeclarativeContainer):
         logger=logger,
         clock=clock,
         context_messages=settings.provided.interviewer.context_messages,
+        time_policy=time_policy,
+    )
+    sweeper = providers.Factory(
+        Sweeper,
+        data_store=data_store,
+        session_manager=session_manager,
+        time_policy=time_policy,
+        pending_grace=providers.Callable(
+            _seconds, settings.provided.lifecycle.pending_grace_seconds
+        ),
+        stale_after=providers.Callable(_seconds, settings.provided.evaluation.stale_after_seconds),
+        batch_size=settings.provided.lifecycle.sweep_batch_size,
+        clock=clock,
+        logger=logger,
     )

@@ -365,6 +365,21 @@ class TransitionRecord:
 
 
 @dataclass(frozen=True)
+class SessionStats:
+    """Aggregates over all sessions, for dashboards (``interview-orchestrator stats``)."""
+
+    by_status: Mapping[SessionStatus, int]
+    per_day: tuple[tuple[str, int], ...]
+    average_active_seconds: float | None
+    average_score: float | None
+    scored_sessions: int
+    #: Counts of overall scores in [0,10), [10,20), ... [90,100].
+    score_histogram: tuple[int, ...]
+    evaluations_by_status: Mapping[EvaluationStatus, int]
+    since: datetime
+
+
+@dataclass(frozen=True)
 class DimensionScore:
     """A rubric dimension's score (1-5, or None: insufficient evidence) and what supports it."""
 

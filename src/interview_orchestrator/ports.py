@@ -19,6 +19,7 @@ from .models import (
     NewMessage,
     Session,
     SessionConfig,
+    SessionStats,
     SessionStatus,
     TransitionRecord,
 )
@@ -69,9 +70,20 @@ class DataStore(Protocol):
         ...
 
     def list_sessions(
-        self, *, user_id: str | None, status: SessionStatus | None, limit: int, offset: int
+        self,
+        *,
+        user_id: str | None,
+        status: SessionStatus | None,
+        limit: int,
+        offset: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_score: float | None = None,
+        after: str | None = None,
     ) -> list[Session]:
-        """Sessions newest first (by creation time, then id)."""
+        """Sessions newest first (by creation time, then id), created in [since, until), with
+        an overall score of at least ``min_score``; ``after`` is a keyset cursor: the id of the
+        last session of the previous page (``InvalidInputError`` if it names none)."""
         ...
 
     def find_active_session(self, user_id: str | None) -> Session | None:
@@ -140,6 +152,27 @@ class DataStore(Protocol):
         self, session_id: str, *, error: str, attempt: int, now: datetime
     ) -> EvaluationReport:
         """Record attempt ``attempt`` as FAILED with the reason (retriable)."""
+        ...
+
+    def sessions_to_sweep(
+        self, *, abandoned_before: datetime, after_id: str | None, limit: int
+    ) -> list[Session]:
+        """A page, by id, of every ACTIVE session and of the PAUSED ones idle since before
+        ``abandoned_before``: the sessions the time rules may concern."""
+        ...
+
+    def evaluations_to_resume(
+        self, *, pending_before: datetime, running_before: datetime, limit: int
+    ) -> list[str]:
+        """Session ids whose evaluation was left PENDING, or RUNNING by a runner that died."""
+        ...
+
+    def failed_evaluations(self, *, limit: int) -> list[str]:
+        """Session ids whose evaluation FAILED, oldest first."""
+        ...
+
+    def session_stats(self, *, since: datetime) -> SessionStats:
+        """Counts by status, sessions per day since ``since``, averages, score histogram."""
         ...
 
 

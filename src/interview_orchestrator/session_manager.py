@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -354,13 +355,43 @@ class SessionManager:
         status: SessionStatus | str | None = None,
         limit: int = 50,
         offset: int = 0,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_score: float | None = None,
+        after: str | None = None,
     ) -> list[Session]:
-        """Sessions most recent first, optionally of one user and one status."""
+        """Sessions most recent first, optionally of one user and one status, created in
+        [since, until), scored at least ``min_score``; ``after`` (the id of the last session
+        of the previous page) pages by keyset, which stays fast on any history."""
         with self._operation("list_sessions", None, quiet=True):
             owner = parse_user_id(user_id) if user_id is not None else None
             wanted = _parse_status(status) if status is not None else None
             page, skip = validate_page(limit, offset)
-            return self._store.list_sessions(user_id=owner, status=wanted, limit=page, offset=skip)
+            for name, moment in (("since", since), ("until", until)):
+                if moment is not None and (
+                    not isinstance(moment, datetime) or moment.utcoffset() is None
+                ):
+                    raise InvalidInputError(f"{name} must be a timezone-aware datetime")
+            if since is not None and until is not None and since >= until:
+                raise InvalidInputError("since must be earlier than until")
+            if min_score is not None and (
+                isinstance(min_score, bool)
+                or not isinstance(min_score, int | float)
+                or not 0 <= min_score <= 100
+            ):
+                raise InvalidInputError("min_score must be a number between 0 and 100")
+            cursor = parse_session_id(after) if after is not None else None
+            return self._store.list_sessions(
+                user_id=owner,
+                status=wanted,
+                limit=page,
+                offset=skip,
+                since=since,
+                until=until,
+                min_score=min_score,
+                after=cursor,
+            )
 
     # ------------------------------------------------------------------ internals
 

@@ -58,11 +58,24 @@ class EvaluationSettings(_Section):
     stale_after_seconds: int = Field(default=600, ge=10)
 
 
+class LifecycleSettings(_Section):
+    """Time rules enforced server-side (``sweep`` and lazily on every operation)."""
+
+    #: An ACTIVE session with no activity for this long is paused.
+    idle_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    #: A PAUSED session with no activity for this long is ended as abandoned.
+    abandon_after_hours: int = Field(default=24, ge=1, le=24 * 365)
+    #: A PENDING evaluation older than this is taken to be left by a crash.
+    pending_grace_seconds: int = Field(default=60, ge=0)
+    sweep_batch_size: int = Field(default=500, ge=1, le=10_000)
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
     interviewer: InterviewerSettings = InterviewerSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> Settings:

@@ -612,6 +612,10 @@ def test_retry_of_an_unfinished_session_is_refused(
         ({"limit": "10"}, "integer"),
         ({"status": "finished"}, "unknown session status"),
         ({"user_id": "  "}, "empty"),
+        ({"min_score": 101}, "between 0 and 100"),
+        ({"since": datetime(2026, 1, 1)}, "timezone-aware"),
+        ({"since": NOW, "until": NOW - timedelta(days=1)}, "earlier"),
+        ({"after": "not-a-cursor"}, "session id"),
     ],
 )
 def test_list_sessions_refuses_bad_arguments(
@@ -626,7 +630,8 @@ def test_list_sessions_passes_filters_to_the_store(manager: SessionManager, stor
     store.list_sessions.return_value = []
     manager.list_sessions(user_id="cand-7", status="completed", limit=10, offset=20)
     store.list_sessions.assert_called_once_with(
-        user_id="cand-7", status=SessionStatus.COMPLETED, limit=10, offset=20
+        user_id="cand-7", status=SessionStatus.COMPLETED, limit=10, offset=20,
+        since=None, until=None, min_score=None, after=None,
     )
 
 

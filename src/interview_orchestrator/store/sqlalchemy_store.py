@@ -16,7 +16,19 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from sqlalchemy import Connection, Engine, RowMapping, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from ..errors import (
@@ -39,6 +51,7 @@ from ..models import (
     Role,
     Session,
     SessionConfig,
+    SessionStats,
     SessionStatus,
     TransitionRecord,
     plain_json,
@@ -111,7 +124,16 @@ class SqlAlchemyDataStore:
         )
 
     def list_sessions(
-        self, *, user_id: str | None, status: SessionStatus | None, limit: int, offset: int
+        self,
+        *,
+        user_id: str | None,
+        status: SessionStatus | None,
+        limit: int,
+        offset: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_score: float | None = None,
+        after: str | None = None,
     ) -> list[Session]:
         limit, offset = validate_page(limit, offset)
         query = select(SESSIONS)
@@ -119,14 +141,34 @@ class SqlAlchemyDataStore:
             query = query.where(SESSIONS.c.user_id == user_id)
         if status is not None:
             query = query.where(SESSIONS.c.status == SessionStatus(status).value)
-        query = (
-            query.order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        if since is not None:
+            query = query.where(SESSIONS.c.created_at >= _require_aware(since, "since"))
+        if until is not None:
+            query = query.where(SESSIONS.c.created_at < _require_aware(until, "until"))
+        if min_score is not None:
+            query = query.where(SESSIONS.c.overall_score >= min_score)
+        query = query.order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id.desc())
 
         def tx(conn: Connection) -> list[Session]:
-            return [_session_from_row(row) for row in conn.execute(query).mappings()]
+            page = query
+            if after is not None:
+                # Keyset: strictly after the cursor session in (created_at, id) descending order.
+                cursor_at = conn.execute(
+                    select(SESSIONS.c.created_at).where(SESSIONS.c.id == after)
+                ).scalar()
+                if cursor_at is None:
+                    raise InvalidInputError(
+                        f"cursor {after!r} does not name a session: pass the id of the last "
+                        "session of the previous page"
+                    )
+                page = page.where(
+                    or_(
+                        SESSIONS.c.created_at < cursor_at,
+                        and_(SESSIONS.c.created_at == cursor_at, SESSIONS.c.id < after),
+                    )
+                )
+            rows = conn.execute(page.limit(limit).offset(offset)).mappings()
+            return [_session_from_row(row) for row in rows]
 
         return self._read("list sessions", tx)
 
@@ -178,9 +220,7 @@ class SqlAlchemyDataStore:
         # Only a state the caller changed is written, so that an append that replaced it
         # meanwhile (appends do not bump the version) is not undone by a stale copy.
         if after.interviewer_state != before.interviewer_state:
-            changes["interviewer_state"] = plain_json(
-                after.interviewer_state, "interviewer_state"
-            )
+            changes["interviewer_state"] = plain_json(after.interviewer_state, "interviewer_state")
 
         def tx(conn: Connection) -> TransitionResult:
             row = conn.execute(
@@ -277,9 +317,7 @@ class SqlAlchemyDataStore:
         return self._write(f"store a message of session {session_id!r}", tx)
 
     def get_transcript(self, session_id: str) -> list[Message]:
-        query = (
-            select(MESSAGES).where(MESSAGES.c.session_id == session_id).order_by(MESSAGES.c.seq)
-        )
+        query = select(MESSAGES).where(MESSAGES.c.session_id == session_id).order_by(MESSAGES.c.seq)
 
         def tx(conn: Connection) -> list[Message]:
             messages = [_message_from_row(row) for row in conn.execute(query).mappings()]
@@ -350,8 +388,9 @@ class SqlAlchemyDataStore:
                     session_id, status, "evaluate", "only a completed session is evaluated"
                 )
             seen = conn.execute(
-                select(EVALUATIONS.c.status, EVALUATIONS.c.attempts, EVALUATIONS.c.started_at)
-                .where(EVALUATIONS.c.session_id == session_id)
+                select(
+                    EVALUATIONS.c.status, EVALUATIONS.c.attempts, EVALUATIONS.c.started_at
+                ).where(EVALUATIONS.c.session_id == session_id)
             ).first()
             if seen is None:
                 conn.execute(
@@ -389,8 +428,9 @@ class SqlAlchemyDataStore:
             return _load_evaluation(conn, session_id)
 
         try:
-            return self._write(f"claim the evaluation of session {session_id!r}", tx,
-                               pass_integrity=True)
+            return self._write(
+                f"claim the evaluation of session {session_id!r}", tx, pass_integrity=True
+            )
         except IntegrityError:
             # Another runner inserted the missing evaluation first: it holds it.
             return None
@@ -445,6 +485,129 @@ class SqlAlchemyDataStore:
         return self._write(f"record the failed evaluation of session {session_id!r}", tx)
 
     # ------------------------------------------------------------------ maintenance
+
+    def sessions_to_sweep(
+        self, *, abandoned_before: datetime, after_id: str | None, limit: int
+    ) -> list[Session]:
+        """A page (by id) of the sessions the time rules may concern: every ACTIVE one (its
+        time limit depends on its own duration) and the PAUSED ones idle since before
+        ``abandoned_before``."""
+        _require_aware(abandoned_before, "abandoned_before")
+        query = select(SESSIONS).where(
+            or_(
+                SESSIONS.c.status == _ACTIVE,
+                and_(
+                    SESSIONS.c.status == SessionStatus.PAUSED.value,
+                    SESSIONS.c.last_activity_at < abandoned_before,
+                ),
+            )
+        )
+        if after_id is not None:
+            query = query.where(SESSIONS.c.id > after_id)
+        query = query.order_by(SESSIONS.c.id).limit(limit)
+
+        def tx(conn: Connection) -> list[Session]:
+            return [_session_from_row(row) for row in conn.execute(query).mappings()]
+
+        return self._read("find sessions to sweep", tx)
+
+    def evaluations_to_resume(
+        self, *, pending_before: datetime, running_before: datetime, limit: int
+    ) -> list[str]:
+        """Ids of sessions whose evaluation was left PENDING, or RUNNING by a runner that
+        died (a crash between the ending and its evaluation)."""
+        query = (
+            select(EVALUATIONS.c.session_id)
+            .where(
+                or_(
+                    and_(
+                        EVALUATIONS.c.status == EvaluationStatus.PENDING.value,
+                        EVALUATIONS.c.updated_at < _require_aware(pending_before, "pending_before"),
+                    ),
+                    and_(
+                        EVALUATIONS.c.status == EvaluationStatus.RUNNING.value,
+                        EVALUATIONS.c.started_at < _require_aware(running_before, "running_before"),
+                    ),
+                )
+            )
+            .order_by(EVALUATIONS.c.updated_at)
+            .limit(limit)
+        )
+        return self._read(
+            "find evaluations to resume", lambda conn: list(conn.execute(query).scalars())
+        )
+
+    def failed_evaluations(self, *, limit: int) -> list[str]:
+        """Ids of sessions whose evaluation is FAILED, oldest failure first."""
+        query = (
+            select(EVALUATIONS.c.session_id)
+            .where(EVALUATIONS.c.status == EvaluationStatus.FAILED.value)
+            .order_by(EVALUATIONS.c.updated_at)
+            .limit(limit)
+        )
+        return self._read(
+            "find failed evaluations", lambda conn: list(conn.execute(query).scalars())
+        )
+
+    def session_stats(self, *, since: datetime) -> SessionStats:
+        """Aggregates for dashboards, computed by the database (no rows are brought back)."""
+        _require_aware(since, "since")
+        day = (
+            func.date(SESSIONS.c.created_at)
+            if self._engine.dialect.name == "sqlite"
+            else func.to_char(func.timezone("UTC", SESSIONS.c.created_at), "YYYY-MM-DD")
+        )
+        score = SESSIONS.c.overall_score
+        buckets = [
+            func.sum(
+                case(
+                    (and_(score >= 10 * i, score < 10 * (i + 1) if i < 9 else score <= 100), 1),
+                    else_=0,
+                )
+            )
+            for i in range(10)
+        ]
+        completed = SESSIONS.c.status == SessionStatus.COMPLETED.value
+
+        def tx(conn: Connection) -> SessionStats:
+            by_status: dict[str, int] = dict(
+                conn.execute(
+                    select(SESSIONS.c.status, func.count()).group_by(SESSIONS.c.status)
+                ).all()
+            )
+            per_day = conn.execute(
+                select(day.label("day"), func.count())
+                .where(SESSIONS.c.created_at >= since)
+                .group_by("day")
+                .order_by("day")
+            ).all()
+            averages = conn.execute(
+                select(
+                    func.avg(case((completed, SESSIONS.c.active_seconds))),
+                    func.avg(score),
+                    func.count(score),
+                    *buckets,
+                )
+            ).one()
+            evaluations: dict[str, int] = dict(
+                conn.execute(
+                    select(EVALUATIONS.c.status, func.count()).group_by(EVALUATIONS.c.status)
+                ).all()
+            )
+            return SessionStats(
+                by_status={s: int(by_status.get(s.value, 0)) for s in SessionStatus},
+                per_day=tuple((str(d), int(n)) for d, n in per_day),
+                average_active_seconds=_float_or_none(averages[0]),
+                average_score=_float_or_none(averages[1]),
+                scored_sessions=int(averages[2] or 0),
+                score_histogram=tuple(int(n or 0) for n in averages[3:]),
+                evaluations_by_status={
+                    s: int(evaluations.get(s.value, 0)) for s in EvaluationStatus
+                },
+                since=since,
+            )
+
+        return self._read("compute session statistics", tx)
 
     def delete_session(self, session_id: str) -> bool:
         """Delete a session with its transcript, transitions and evaluation (erasure requests);
@@ -653,9 +816,14 @@ def _is_due(
     return force
 
 
-def _require_aware(value: datetime, what: str) -> None:
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+def _require_aware(value: datetime, what: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(f"{what} must be a timezone-aware datetime, got {value!r}")
+    return value
 
 
 # ---------------------------------------------------------------------- rows <-> domain
