@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Final
 
@@ -14,7 +15,6 @@ from .ports import TemplateCatalog
 from .session_manager import SessionManager
 
 SAMPLE_RESUME: Final = {
-    "user_id": "demo-candidate",
     "name": "Sam Example",
     "email": "sam@example.org",
     "current_role": "Backend engineer",
@@ -159,10 +159,12 @@ def run_demo(
 ) -> DemoResult:
     """Create, start, answer, pause, resume and end one interview, printing as it goes."""
     out = console or Console()
+    # A candidate of its own per run: an interrupted earlier run may have left one ACTIVE.
+    resume = {**SAMPLE_RESUME, "user_id": f"demo-{uuid.uuid4().hex[:8]}"}
     config = SessionConfig(
         enabled_modes=[CommunicationMode.TEXT, CommunicationMode.WHITEBOARD],
         ai_provider="offline",
-        resume_data=SAMPLE_RESUME,
+        resume_data=resume,
         duration_minutes=45,
         template="system_design",
         metadata={"source": "demo"},

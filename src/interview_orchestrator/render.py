@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -10,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .interview_template import InterviewTemplate
-from .models import EvaluationReport, Message, Role, Session
+from .models import EvaluationReport, Message, Role, Session, SessionStats
 
 _ROLE_STYLE = {Role.INTERVIEWER: "bold cyan", Role.CANDIDATE: "bold green", Role.SYSTEM: "dim"}
 
@@ -112,3 +114,140 @@ def session_summary(session: Session) -> RenderableType:
     ):
         table.add_row(label, value)
     return table
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def duration_text(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def session_dict(session: Session) -> dict[str, Any]:
+    """A session for display and scripts: the configuration without résumé contents."""
+    return {
+        "id": session.id,
+        "user_id": session.user_id,
+        "status": session.status.value,
+        "config": session.config.to_dict(include_resume=False),
+        "has_resume": session.config.resume_data is not None,
+        "created_at": _iso(session.created_at),
+        "started_at": _iso(session.started_at),
+        "ended_at": _iso(session.ended_at),
+        "end_reason": session.end_reason.value if session.end_reason else None,
+        "last_activity_at": _iso(session.last_activity_at),
+        "active_seconds": round(session.active_seconds, 3),
+        "message_count": session.message_count,
+        "overall_score": session.overall_score,
+    }
+
+
+def message_dict(message: Message) -> dict[str, Any]:
+    return {
+        "session_id": message.session_id,
+        "seq": message.seq,
+        "role": message.role.value,
+        "mode": message.mode.value,
+        "content": message.content,
+        "created_at": _iso(message.created_at),
+        "late": message.late,
+    }
+
+
+def evaluation_dict(report: EvaluationReport) -> dict[str, Any]:
+    return {
+        "session_id": report.session_id,
+        "status": report.status.value,
+        "overall_score": report.overall_score,
+        "coverage": report.coverage,
+        "dimension_scores": {
+            dim_id: {"score": d.score, "evidence": list(d.evidence), "rationale": d.rationale}
+            for dim_id, d in report.dimension_scores.items()
+        },
+        "strengths": list(report.strengths),
+        "improvements": list(report.improvements),
+        "summary": report.summary,
+        "provider": report.provider,
+        "model": report.model,
+        "template": report.template,
+        "rubric_version": report.rubric_version,
+        "error": report.error,
+        "attempts": report.attempts,
+        "created_at": _iso(report.created_at),
+        "completed_at": _iso(report.completed_at),
+        "provenance": dict(report.provenance),
+    }
+
+
+def sessions_table(sessions: Iterable[Session]) -> Table:
+    table = Table(show_edge=False)
+    for column in ("id", "user", "status", "created", "duration", "messages", "score"):
+        table.add_column(column, no_wrap=column in ("id", "created"))
+    for s in sessions:
+        table.add_row(
+            s.id,
+            s.user_id,
+            s.status.value,
+            s.created_at.strftime("%Y-%m-%d %H:%M"),
+            duration_text(s.active_seconds),
+            str(s.message_count),
+            f"{s.overall_score:.1f}" if s.overall_score is not None else "-",
+        )
+    return table
+
+
+def stats_view(stats: SessionStats) -> RenderableType:
+    counts = Table(show_edge=False, title="Sessions by status")
+    counts.add_column("status")
+    counts.add_column("count", justify="right")
+    for status, count in stats.by_status.items():
+        counts.add_row(status.value, str(count))
+    days = Table(show_edge=False, title=f"Sessions per day since {stats.since:%Y-%m-%d}")
+    days.add_column("day")
+    days.add_column("count", justify="right")
+    for day, count in stats.per_day:
+        days.add_row(day, str(count))
+    lines = [
+        Text.assemble(
+            ("average active duration: ", "bold"),
+            (
+                duration_text(stats.average_active_seconds)
+                if stats.average_active_seconds is not None
+                else "-"
+            ),
+        ),
+        Text.assemble(
+            ("average overall score: ", "bold"),
+            (
+                f"{stats.average_score:.1f} over {stats.scored_sessions} scored sessions"
+                if stats.average_score is not None
+                else "-"
+            ),
+        ),
+        Text.assemble(
+            ("evaluations: ", "bold"),
+            ", ".join(f"{s.value} {n}" for s, n in stats.evaluations_by_status.items()),
+        ),
+        Text("score distribution", style="bold"),
+        histogram(stats.score_histogram),
+    ]
+    return Group(counts, days, *lines)
+
+
+def histogram(buckets: tuple[int, ...], width: int = 40) -> Text:
+    """A text histogram of overall scores in buckets of ten points."""
+    peak = max(buckets, default=0) or 1
+    text = Text()
+    for i, count in enumerate(buckets):
+        low, high = 10 * i, 10 * i + 9 if i < 9 else 100
+        bar = "█" * round(width * count / peak)
+        text.append(f"{low:>3}-{high:<3} ", style="dim")
+        text.append(bar, style="magenta")
+        text.append(f" {count}\n")
+    return text

@@ -1,6 +1,6 @@
 """The ``interview-orchestrator`` command line: thin Typer wrappers over library calls."""
 
-from . import db, demo  # noqa: F401  (modules register their commands)
+from . import db, demo, maintenance, sessions  # noqa: F401  (modules register commands)
 from .app import app
 
 

@@ -78,15 +78,30 @@ def build_container(database_url: str | None = None, config_file: Path | None = 
     return container
 
 
+LogLevel = Annotated[
+    str | None,
+    typer.Option(
+        "--log-level",
+        envvar="INTERVIEW_LOG_LEVEL",
+        help="Level of the JSON log lines on stderr (DEBUG, INFO, WARNING, ERROR); "
+        "ERROR unless set, so that they do not clutter the output.",
+    ),
+]
+
+
 @app.callback()
-def root(ctx: typer.Context, database_url: DatabaseUrl = None, config: ConfigFile = None) -> None:
+def root(
+    ctx: typer.Context,
+    database_url: DatabaseUrl = None,
+    config: ConfigFile = None,
+    log_level: LogLevel = None,
+) -> None:
     if ctx.obj is None:
         ctx.obj = build_container(database_url, config)
+        ctx.obj.config.logging.level.from_value((log_level or "ERROR").upper())
         ctx.call_on_close(ctx.obj.shutdown_resources)
 
 
 def container_of(ctx: typer.Context) -> Container:
     container: Container = ctx.find_root().obj
     return container
-
-

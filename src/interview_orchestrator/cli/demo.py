@@ -18,6 +18,6 @@ def demo(
 ) -> None:
     """Run a complete scripted interview on the offline provider and print its evaluation."""
     container = container_of(ctx)
-    if not logs:
-        container.config.logging.level.from_value("WARNING")
+    if logs:
+        container.config.logging.level.from_value("INFO")
     run_demo(container.session_manager(), container.templates(), Console())

@@ -1,0 +1,44 @@
+"""Parsing of command-line values shared by several commands: dates, ages, formats."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+import typer
+
+_AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def parse_age(text: str) -> timedelta:
+    """``30d``, ``12h`` or ``2w`` as a duration; anything else is a usage error."""
+    match = _AGE.match(text or "")
+    if match is None:
+        raise typer.BadParameter(
+            f"{text!r} is not an age: use a whole number with h, d or w, e.g. 365d"
+        )
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_datetime(text: str) -> datetime:
+    """``YYYY-MM-DD`` or a full ISO 8601 timestamp; without an offset it means UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise typer.BadParameter(
+            f"{text!r} is not a date: use YYYY-MM-DD or an ISO 8601 timestamp"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,242 @@
+"""The command functions through Typer's runner, on the real container and both databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from interview_orchestrator import (
+    Container,
+    EvaluationStatus,
+    SessionConfig,
+    SessionManager,
+    SessionStatus,
+)
+from interview_orchestrator.cli import app
+
+ANSWER = "Let me clarify requirements, then shard the database and cache hot keys in Redis."
+
+
+@pytest.fixture
+def container(database_url: str) -> Iterator[Any]:
+    """The production container on a migrated test database, logging off."""
+    built = Container()
+    built.config.database.url.from_value(database_url)
+    built.config.database.auto_migrate.from_value("always")
+    built.config.logging.enabled.from_value(False)
+    yield built
+    built.shutdown_resources()
+
+
+@pytest.fixture
+def manager(container: Any) -> SessionManager:
+    manager: SessionManager = container.session_manager()
+    return manager
+
+
+@pytest.fixture
+def cli(container: Any) -> Any:
+    """Run the command line against ``container``: cli("sessions", "list") -> result."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(app, list(args), obj=container)
+
+    return invoke
+
+
+def finished(manager: SessionManager, user: str = "cli-user") -> str:
+    session = manager.create_session(SessionConfig(), user_id=user)
+    manager.start_session(session.id)
+    manager.send_message(session.id, ANSWER)
+    manager.end_session(session.id)
+    return session.id
+
+
+def test_list_shows_sessions_newest_first_as_json(cli: Any, manager: SessionManager) -> None:
+    first = finished(manager, "a")
+    second = manager.create_session(SessionConfig(), user_id="b").id
+    result = cli("sessions", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    ids = [s["id"] for s in json.loads(result.output)["sessions"]]
+    assert ids[:2] == [second, first]
+
+
+def test_list_filters_by_user_status_and_score(cli: Any, manager: SessionManager) -> None:
+    done = finished(manager, "scored")
+    manager.create_session(SessionConfig(), user_id="scored")
+    result = cli(
+        "sessions",
+        "list",
+        "--user-id",
+        "scored",
+        "--status",
+        "completed",
+        "--min-score",
+        "1",
+        "--format",
+        "json",
+    )
+    assert [s["id"] for s in json.loads(result.output)["sessions"]] == [done]
+
+
+def test_list_csv_has_the_documented_columns(cli: Any, manager: SessionManager) -> None:
+    finished(manager)
+    rows = list(csv.reader(io.StringIO(cli("sessions", "list", "--format", "csv").output)))
+    assert rows[0] == ["id", "user", "status", "created", "active_seconds", "messages", "score"]
+    assert len(rows) == 2
+
+
+def test_list_table_prints_the_columns(cli: Any, manager: SessionManager) -> None:
+    session_id = finished(manager)
+    output = cli("sessions", "list").output
+    for column in ("id", "user", "status", "created", "duration", "messages", "score"):
+        assert column in output
+    assert session_id in output
+
+
+def test_list_pages_with_the_printed_cursor(cli: Any, manager: SessionManager) -> None:
+    ids = [manager.create_session(SessionConfig(), user_id="pages").id for _ in range(3)]
+    first = json.loads(
+        cli("sessions", "list", "--user-id", "pages", "--limit", "2", "--format", "json").output
+    )
+    second = json.loads(
+        cli(
+            "sessions",
+            "list",
+            "--user-id",
+            "pages",
+            "--limit",
+            "2",
+            "--after",
+            first["next_cursor"],
+            "--format",
+            "json",
+        ).output
+    )
+    listed = [s["id"] for s in first["sessions"] + second["sessions"]]
+    assert sorted(listed) == sorted(ids) and len(set(listed)) == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["sessions", "list", "--since", "yesterday"], 2),
+        (["sessions", "list", "--limit", "-1"], 2),
+        (["sessions", "list", "--status", "finished"], 2),
+        (["sessions", "list", "--after", "00000000-0000-4000-8000-000000000000"], 1),
+        (["sessions", "list", "--after", "garbage"], 1),
+        (["sessions", "show", "00000000-0000-4000-8000-000000000000"], 1),
+        (["sessions", "show", "not-an-id"], 1),
+        (["sessions", "transcript", "00000000-0000-4000-8000-000000000000", "--format", "xml"], 2),
+        (["sessions", "retry-evaluation"], 2),
+        (
+            [
+                "sessions",
+                "retry-evaluation",
+                "00000000-0000-4000-8000-000000000000",
+                "--all-failed",
+            ],
+            2,
+        ),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_the_right_exit_code(
+    cli: Any, args: list[str], code: int
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_session_is_one_line_on_stderr(cli: Any) -> None:
+    result = cli("sessions", "end", "00000000-0000-4000-8000-000000000000")
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_show_prints_the_session_without_resume_contents(cli: Any, manager: SessionManager) -> None:
+    session = manager.create_session(
+        SessionConfig(resume_data={"name": "Quinn Secret", "skills": ["go"]})
+    )
+    data = json.loads(cli("sessions", "show", session.id, "--format", "json").output)
+    assert data["id"] == session.id and data["status"] == "created" and data["has_resume"] is True
+    assert "Quinn Secret" not in cli("sessions", "show", session.id).output
+
+
+def test_transcript_csv_uses_the_activity_log_columns(cli: Any, manager: SessionManager) -> None:
+    session_id = finished(manager)
+    rows = list(
+        csv.reader(io.StringIO(cli("sessions", "transcript", session_id, "--format", "csv").output))
+    )
+    assert rows[0] == ["timestamp", "session_id", "speaker", "text"]
+    assert [r[2] for r in rows[1:]] == ["interviewer", "candidate", "interviewer"]
+    assert rows[2][3] == ANSWER
+
+
+def test_transcript_json_keeps_order_and_text(cli: Any, manager: SessionManager) -> None:
+    session_id = finished(manager)
+    messages = json.loads(cli("sessions", "transcript", session_id, "--format", "json").output)
+    assert [m["seq"] for m in messages] == [1, 2, 3]
+    assert messages[1]["content"] == ANSWER
+
+
+def test_evaluation_shows_score_bars_and_json(cli: Any, manager: SessionManager) -> None:
+    session_id = finished(manager)
+    table = cli("sessions", "evaluation", session_id).output
+    assert "Overall" in table and "█" in table
+    data = json.loads(cli("sessions", "evaluation", session_id, "--format", "json").output)
+    assert data["status"] == "ready" and 0 <= data["overall_score"] <= 100
+
+
+def test_pause_resume_and_end_move_the_session(cli: Any, manager: SessionManager) -> None:
+    session = manager.create_session(SessionConfig())
+    manager.start_session(session.id)
+    assert cli("sessions", "pause", session.id).exit_code == 0
+    assert manager.get_session(session.id).status is SessionStatus.PAUSED
+    assert cli("sessions", "resume", session.id).exit_code == 0
+    result = cli("sessions", "end", session.id)
+    assert result.exit_code == 0 and "completed" in result.output
+    assert manager.get_session(session.id).status is SessionStatus.COMPLETED
+    assert cli("sessions", "end", session.id).exit_code == 1
+
+
+def test_retry_all_failed_regenerates_failed_evaluations(
+    cli: Any, container: Any, manager: SessionManager
+) -> None:
+    session_id = finished(manager)
+    store = container.data_store()
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    claimed = store.claim_evaluation(
+        session_id, force=True, now=now, stale_after=timedelta(minutes=1)
+    )
+    store.fail_evaluation(session_id, error="provider down", attempt=claimed.attempts, now=now)
+    assert manager.get_evaluation(session_id).status is EvaluationStatus.FAILED
+    result = cli("sessions", "retry-evaluation", "--all-failed")
+    assert result.exit_code == 0, result.output
+    assert "1 of 1" in result.output
+    assert manager.get_evaluation(session_id).status is EvaluationStatus.READY
+
+
+def test_sweep_and_stats_report_as_json(cli: Any, manager: SessionManager) -> None:
+    finished(manager)
+    sweep = json.loads(cli("sweep", "--format", "json").output)
+    assert sweep["ended_time_limit"] == [] and sweep["errors"] == []
+    stats = json.loads(cli("stats", "--format", "json").output)
+    assert stats["by_status"]["completed"] == 1
+    assert sum(b["sessions"] for b in stats["score_histogram"]) == 1
+
+
+def test_stats_table_draws_a_histogram(cli: Any, manager: SessionManager) -> None:
+    finished(manager)
+    output = cli("stats").output
+    assert "score distribution" in output and "█" in output
