@@ -15,9 +15,7 @@ def captured_sql(engine: Engine, call: Any) -> tuple[str, Any]:
     """The SQL statement and parameters that ``call`` sends (the last SELECT on sessions)."""
     seen: list[tuple[str, Any]] = []
 
-    def record(
-        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
-    ) -> None:
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "FROM sessions" in statement:
             seen.append((statement, parameters))
 
