@@ -24,6 +24,7 @@ from .errors import (
     ProviderError,
     SessionNotFoundError,
 )
+from .faults import fault_point
 from .lifecycle import DueAction, Operation, TimePolicy
 from .models import (
     CommunicationMode,
@@ -150,6 +151,7 @@ class SessionManager:
                     "initialise the interviewer",
                     lambda: self._interviewer.initialize(sid, config.resume_data, config=config),
                 )
+                fault_point("start_session.after_initialize")
                 for mode in config.enabled_modes:
                     self._channels.enable_mode(sid, mode)
                 now = self._clock()
@@ -161,6 +163,7 @@ class SessionManager:
                 after = lifecycle.apply(prepared, Operation.START, now).with_changes(
                     interviewer_state=dict(opening.state)
                 )
+                fault_point("start_session.before_commit")
                 result = self._store.save_transition(
                     session,
                     after,
@@ -211,6 +214,7 @@ class SessionManager:
             candidate = self._store.append_message(
                 sid, NewMessage(Role.CANDIDATE, channel, text, self._clock())
             )
+            fault_point("send_message.after_candidate_stored")
             self._publish(EventKind.MESSAGE, session, candidate)
             recent = tuple(self._store.recent_messages(sid, self._context_messages))
             try:
@@ -225,6 +229,7 @@ class SessionManager:
                     f"{exc}; the candidate's message #{candidate.seq} is stored and nothing "
                     "was lost: send the next message or retry later"
                 ) from exc
+            fault_point("send_message.after_reply_generated")
             answer = self._store.append_message(
                 sid,
                 NewMessage(
@@ -236,6 +241,7 @@ class SessionManager:
                 interviewer_state=reply.state,
                 allow_late=True,
             )
+            fault_point("send_message.after_reply_stored")
             if not answer.late:
                 self._publish(EventKind.MESSAGE, session, answer)
             self._log.info(
@@ -274,7 +280,9 @@ class SessionManager:
             result = self._store.save_transition(
                 session, after, operation=Operation.END, reason=reason.value
             )
+            fault_point("end_session.after_commit")
             self._channels.disable_all_modes(sid)
+            fault_point("end_session.after_channels_closed")
             self._publish(EventKind.STATE_CHANGED, result.session)
             report = self._generate(sid, force=False)
             self._log.info(

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..clock import Clock, utc_now
 from ..errors import EvaluationError, InterviewPlatformError
+from ..faults import fault_point
 from ..interview_template import InterviewTemplate, overall_score
 from ..models import DimensionScore, EvaluationReport, EvaluationStatus, Message, Role
 from ..ports import (
@@ -59,7 +60,9 @@ class EvaluationService:
             )
         attempt = claimed.attempts
         try:
+            fault_point("evaluation.after_claim")
             outcome = self._score(session_id)
+            fault_point("evaluation.before_store")
         except Exception as exc:
             reason = (
                 str(exc)
