@@ -38,3 +38,16 @@ check: lint typecheck migrations-check test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## Evaluation quality on simulated candidates (offline; openai too when OPENAI_API_KEY is set):
+## writes the "Evaluation quality" section of bench/RESULTS.md.
+.PHONY: bench-eval
+bench-eval: $(STAMP)
+	$(BIN)/python -m bench.eval_quality --write bench/RESULTS.md
+
+## The benchmark: bench/RESULTS.md and bench/results.json (python -m bench --help for the flags).
+## PostgreSQL too with BENCH_POSTGRES_URL=postgresql://user@host:5432/db (scratch databases).
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m bench --database-url sqlite:///bench/out/bench.db \
+		$(if $(BENCH_POSTGRES_URL),--database-url $(BENCH_POSTGRES_URL)) $(BENCH_ARGS)

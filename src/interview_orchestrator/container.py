@@ -4,10 +4,12 @@ config (YAML + env) ─▶ settings ─▶ engine ─▶ data_store ─┐
                                   templates ─▶ interviewers ─▶ ai_interviewer ─┤
                                   evaluators ─▶ evaluation_manager ─────────┤─▶ session_manager
                                   communication_manager ─────────────────────┘
+OPENAI_API_KEY (env) ─▶ openai_client ─▶ chat_model ─▶ the openai interviewer and evaluator
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -18,14 +20,18 @@ from sqlalchemy.engine import Engine
 from .catalog import YamlTemplateCatalog
 from .clock import utc_now
 from .communication import InProcessCommunicationManager
+from .evaluation.llm_evaluator import LLMEvaluator
 from .evaluation.rubric_evaluator import RubricEvaluator
 from .evaluation.service import EvaluationService
+from .interviewer.llm_interviewer import LLMInterviewer
 from .interviewer.offline import OfflineInterviewer
 from .interviewer.router import InterviewerRouter
 from .lifecycle import TimePolicy
+from .llm.openai_chat import API_KEY_VARIABLE, OpenAIChatModel, build_openai_client
 from .logging import build_logger
 from .session_manager import SessionManager
 from .settings import DEFAULT_CONFIG_FILE, DatabaseSettings, LifecycleSettings, Settings
+from .store.archive_store import SqlAlchemyArchive
 from .store.engine import create_engine_for
 from .store.migrate import upgrade
 from .store.sqlalchemy_store import SqlAlchemyDataStore
@@ -77,19 +83,42 @@ class Container(containers.DeclarativeContainer):
 
     # --- gateways
     data_store = providers.Singleton(SqlAlchemyDataStore, engine=engine)
+    session_archive = providers.Singleton(SqlAlchemyArchive, engine=engine)
     templates = providers.Singleton(
         YamlTemplateCatalog, directories=settings.provided.interviewer.template_dirs
     )
     communication_manager = providers.Singleton(InProcessCommunicationManager, logger=logger)
 
+    # --- the OpenAI-compatible chat model: the key only from the environment; the client is
+    # built on first use, so a container without a key builds and a session naming "openai"
+    # is refused at create_session (check_config) instead of failing mid-interview.
+    openai_api_key = providers.Callable(os.environ.get, API_KEY_VARIABLE)
+    openai_client = providers.Singleton(
+        build_openai_client, settings=settings.provided.openai, api_key=openai_api_key
+    )
+    chat_model = providers.Singleton(
+        OpenAIChatModel, client=openai_client.provider, settings=settings.provided.openai
+    )
+
     # --- AI providers, chosen per session by SessionConfig.ai_provider
     interviewers = providers.Dict(
         offline=providers.Singleton(OfflineInterviewer, catalog=templates),
+        openai=providers.Singleton(
+            LLMInterviewer,
+            chat_model=chat_model,
+            catalog=templates,
+            settings=settings.provided.openai,
+            provider="openai",
+            context_messages=settings.provided.interviewer.context_messages,
+        ),
     )
     evaluators = providers.Dict(
         offline=providers.Singleton(RubricEvaluator),
+        openai=providers.Singleton(
+            LLMEvaluator, chat_model=chat_model, settings=settings.provided.openai
+        ),
     )
-    ai_interviewer = providers.Singleton(InterviewerRouter, interviewers)
+    ai_interviewer = providers.Singleton(InterviewerRouter, interviewers, logger=logger)
 
     # --- services
     evaluation_manager = providers.Singleton(

@@ -36,6 +36,11 @@ class ProviderError(InterviewPlatformError):
     """The AI provider failed or could not be reached."""
 
 
+class ProviderResponseError(ProviderError):
+    """The AI provider answered, but not with a usable chat completion (a body that is not
+    JSON, no choices); callers retry it like an invalid structured answer."""
+
+
 class EvaluationError(InterviewPlatformError):
     """The evaluation of a completed session could not be generated (it can be retried)."""
 

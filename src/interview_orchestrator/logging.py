@@ -53,11 +53,24 @@ _PATTERNS: Final = (
 )
 
 
+_UUID: Final = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
+
+
 def scrub_text(text: str) -> str:
-    """``text`` with e-mail addresses, phone numbers and API keys replaced."""
+    """``text`` with e-mail addresses, phone numbers and API keys replaced. Ids (UUIDs) are
+    kept: their digit runs are not phone numbers."""
+    ids: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        ids.append(match.group(0))
+        return f"\x00{len(ids) - 1}\x00"
+
+    text = _UUID.sub(hold, text)
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
-    return text
+    return re.sub("\x00(\\d+)\x00", lambda m: ids[int(m.group(1))], text) if ids else text
 
 
 def _scrub(value: Any, *, by_key: bool, depth: int = 0) -> Any:

@@ -353,6 +353,17 @@ class Message:
 
 
 @dataclass(frozen=True)
+class InterviewerNote:
+    """A private note the interviewer recorded with its message ``message_seq``, for the
+    evaluator: stored with the session, never part of the transcript the candidate sees."""
+
+    session_id: str
+    message_seq: int
+    content: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class TransitionRecord:
     """The audit row of one status change."""
 
@@ -409,6 +420,8 @@ class EvaluationReport:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
+    #: When the latest attempt began (a RUNNING one older than the stale limit died).
+    started_at: datetime | None = None
     coverage: float | None = None
     template: str | None = None
     rubric_version: str | None = None

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .interview_template import InterviewTemplate
 from .lifecycle import Operation
@@ -15,6 +15,7 @@ from .models import (
     DimensionScore,
     EvaluationReport,
     EvaluationStatus,
+    InterviewerNote,
     Message,
     NewMessage,
     Session,
@@ -112,12 +113,20 @@ class DataStore(Protocol):
         *,
         interviewer_state: Mapping[str, Any] | None = None,
         allow_late: bool = False,
+        notes: Sequence[str] = (),
     ) -> Message:
         """Store ``message`` as the next of the transcript, only while the session is ACTIVE.
 
         With ``allow_late`` a message for a session that has left ACTIVE is still stored,
-        marked ``late``. ``interviewer_state``, if given, replaces the stored one atomically.
+        marked ``late``. ``interviewer_state``, if given, replaces the stored one atomically;
+        ``notes`` (the interviewer's private notes on this message) are stored in the same
+        transaction.
         """
+        ...
+
+    def get_notes(self, session_id: str) -> list[InterviewerNote]:
+        """The interviewer's private notes in the order they were written (never part of the
+        transcript); ``SessionNotFoundError`` for an unknown session."""
         ...
 
     def get_transcript(self, session_id: str) -> list[Message]:
@@ -235,6 +244,8 @@ class EvaluationRequest:
     session: Session
     transcript: tuple[Message, ...]
     template: InterviewTemplate
+    #: The interviewer's private notes: context for the evaluator, never evidence.
+    notes: tuple[InterviewerNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,6 +283,80 @@ class TemplateCatalog(Protocol):
     def names(self) -> list[str]: ...
 
 
+# --------------------------------------------------------------------------- chat model
+
+ChatRole = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: ChatRole
+    content: str
+
+
+@dataclass(frozen=True)
+class ResponseSchema:
+    """A JSON Schema the answer must follow (structured output), named for the provider."""
+
+    name: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One chat completion. ``model`` None: the adapter's configured default."""
+
+    messages: tuple[ChatMessage, ...]
+    model: str | None = None
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    response_schema: ResponseSchema | None = None
+
+
+@dataclass(frozen=True)
+class TokenUsage:
+    """Tokens a request cost; ``estimated`` when the provider reported none and we counted."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    estimated: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.estimated or other.estimated,
+        )
+
+
+@dataclass(frozen=True)
+class ChatResponse:
+    """The answer: its text, the model that served it, why it stopped, what it cost."""
+
+    content: str
+    model: str
+    requested_model: str
+    finish_reason: str | None
+    usage: TokenUsage
+    latency_seconds: float
+
+
+class ChatModel(Protocol):
+    """A chat-completion model (OpenAI or any compatible server). Transport faults are retried
+    inside; what is left surfaces as ``ProviderError`` (``ProviderResponseError`` when the
+    server answered with something that is not a chat completion)."""
+
+    def check_configured(self) -> None:
+        """Raise ``InvalidInputError`` if the model cannot be used (no API key, say)."""
+        ...
+
+    def complete(self, request: ChatRequest) -> ChatResponse: ...
+
+
 # --------------------------------------------------------------------------- communication
 
 
@@ -306,4 +391,93 @@ class CommunicationManager(Protocol):
 
     def subscribe(self, handler: EventHandler) -> Callable[[], None]:
         """Register ``handler``; the returned callable unsubscribes it."""
+        ...
+
+
+# --------------------------------------------------------------------------- archive
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    """The sessions an export reads: the one ``session_id`` names, or every session matching
+    all the given criteria, created in ``[since, until)``."""
+
+    session_id: str | None = None
+    user_id: str | None = None
+    status: SessionStatus | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ArchivedSession:
+    """A session with everything attached to it: the unit of export, import and deletion."""
+
+    session: Session
+    messages: tuple[Message, ...] = ()
+    transitions: tuple[TransitionRecord, ...] = ()
+    evaluation: EvaluationReport | None = None
+    notes: tuple[InterviewerNote, ...] = ()
+
+
+class ImportOutcome(StrEnum):
+    IMPORTED = "imported"
+    #: The id is taken; ``ImportResult.stored`` is what the store holds under it.
+    EXISTS = "exists"
+    #: The session is ACTIVE and its user has another ACTIVE session.
+    USER_HAS_ACTIVE = "user_has_active"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    outcome: ImportOutcome
+    stored: ArchivedSession | None = None
+    active_session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """Which sessions a retention run or an erasure removes: those in ``statuses``, of
+    ``user_id`` if given, created before ``created_before`` if given."""
+
+    statuses: frozenset[SessionStatus]
+    user_id: str | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeletionCounts:
+    sessions: int = 0
+    messages: int = 0
+    transitions: int = 0
+    evaluations: int = 0
+    notes: int = 0
+
+
+class SessionArchive(Protocol):
+    """Whole sessions out and in (export, import) and their deletion (retention, erasure).
+
+    Every method is one transaction; the services loop over pages and batches.
+    """
+
+    def count_sessions(self, selection: SessionFilter) -> int: ...
+
+    def read_page(
+        self, selection: SessionFilter, *, after: tuple[datetime, str] | None, limit: int
+    ) -> list[ArchivedSession]:
+        """Up to ``limit`` matching sessions, oldest first by ``(created_at, id)`` and strictly
+        after ``after`` (the last of the previous page), each read as one consistent whole."""
+        ...
+
+    def import_session(self, archived: ArchivedSession, *, dry_run: bool) -> ImportResult:
+        """Store the session and everything attached exactly as given (ids, sequence numbers,
+        versions, timestamps), unless its id is taken or its user has another ACTIVE session;
+        with ``dry_run`` only say which it would be."""
+        ...
+
+    def count_deletable(self, deletion: Deletion) -> DeletionCounts: ...
+
+    def delete_batch(self, deletion: Deletion, *, limit: int) -> DeletionCounts:
+        """Delete up to ``limit`` matching sessions (oldest first) with everything attached;
+        what went (no sessions: none were left)."""
         ...

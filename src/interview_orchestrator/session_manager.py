@@ -240,6 +240,7 @@ class SessionManager:
                 ),
                 interviewer_state=reply.state,
                 allow_late=True,
+                notes=reply.notes,
             )
             fault_point("send_message.after_reply_stored")
             if not answer.late:

@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InvalidInputError
 
@@ -70,11 +77,85 @@ class LifecycleSettings(_Section):
     sweep_batch_size: int = Field(default=500, ge=1, le=10_000)
 
 
+class LLMSettings(_Section):
+    """What the LLM interviewer and evaluator need, whichever chat model serves them."""
+
+    #: The default model; a session's ``ai_model`` overrides it.
+    model: str = "gpt-4o-mini"
+    #: The evaluator's model (None: ``model``; a session's ``ai_model`` overrides both).
+    evaluator_model: str | None = None
+    interviewer_temperature: float = Field(default=0.3, ge=0, le=2)
+    #: 0: the same transcript should get the same evaluation.
+    evaluator_temperature: float = Field(default=0.0, ge=0, le=2)
+    interviewer_max_tokens: int = Field(default=700, ge=64, le=32_000)
+    evaluator_max_tokens: int = Field(default=3000, ge=256, le=64_000)
+    #: Estimated tokens of one interviewer request (instructions, résumé, summary and recent
+    #: turns): the cost of a turn stays under it however long the transcript grows.
+    context_token_budget: int = Field(default=4000, ge=1000, le=200_000)
+    #: The rolling summary of turns older than those shown verbatim.
+    summary_token_budget: int = Field(default=500, ge=100, le=20_000)
+    #: One message shown verbatim to the interviewer (longer ones, e.g. whiteboard exports,
+    #: are clipped with a marker).
+    message_token_cap: int = Field(default=1000, ge=100, le=50_000)
+    #: The transcript shown to the evaluator; long messages are clipped evenly to fit.
+    evaluation_token_budget: int = Field(default=60_000, ge=2000, le=1_000_000)
+    #: Extra attempts when an answer is not valid structured output (bad JSON, wrong schema,
+    #: cut off); transport faults are retried separately (``max_retries``).
+    invalid_answer_retries: int = Field(default=2, ge=0, le=5)
+
+    @field_validator("model", "evaluator_model")
+    @classmethod
+    def _model_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("a model name must not be empty")
+        return None if value is None else value.strip()
+
+
+class OpenAISettings(LLMSettings):
+    """An OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama ...). The API key is
+    not a setting: it comes only from the environment (``OPENAI_API_KEY``)."""
+
+    base_url: str = "https://api.openai.com/v1"
+    #: Seconds per HTTP attempt (the openai client's default is 600).
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    #: Retries of timeouts, connection errors, 408/409/429 and 5xx, with the client's bounded
+    #: backoff (0.5 s doubling to 8 s) or the server's ``Retry-After`` (up to 2 minutes).
+    max_retries: int = Field(default=2, ge=0, le=10)
+    #: False asks the provider not to keep requests and answers (data minimisation); None
+    #: leaves the field out, for compatible servers that refuse it.
+    store: bool | None = False
+    #: "json_schema" (strict structured outputs) or "json_object" for servers without it.
+    structured_output: Literal["json_schema", "json_object"] = "json_schema"
+    #: The request field that caps an answer's length; older compatible servers want
+    #: "max_tokens".
+    token_limit_parameter: Literal["max_completion_tokens", "max_tokens"] = (
+        "max_completion_tokens"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_key_in_files(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "api_key" in data:
+            raise ValueError(
+                "the API key is not read from configuration files: set OPENAI_API_KEY in the "
+                "environment and remove openai.api_key"
+            )
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("openai.base_url must be an http(s) URL, e.g. https://api.openai.com/v1")
+        return value.strip()
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
     interviewer: InterviewerSettings = InterviewerSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
+    openai: OpenAISettings = OpenAISettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
 
     @classmethod

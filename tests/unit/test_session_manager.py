@@ -338,6 +338,9 @@ def test_send_stores_the_candidates_message_before_asking_the_interviewer(
         message(1, Role.INTERVIEWER),
         message(2, Role.CANDIDATE, "hi"),
     ]
+    interviewer.reply.return_value = InterviewerReply(
+        "Tell me more.", {"asked": ["open", "q1"]}, notes=("probed: caching",)
+    )
     calls = mocker.Mock()
     calls.attach_mock(store.append_message, "append")
     calls.attach_mock(interviewer.reply, "reply")
@@ -348,7 +351,11 @@ def test_send_stores_the_candidates_message_before_asking_the_interviewer(
     first, second = store.append_message.call_args_list
     assert (first.args[1].role, first.args[1].content) == (Role.CANDIDATE, "hi")
     assert second.args[1].role is Role.INTERVIEWER
-    assert second.kwargs == {"interviewer_state": {"asked": ["open", "q1"]}, "allow_late": True}
+    assert second.kwargs == {
+        "interviewer_state": {"asked": ["open", "q1"]},
+        "allow_late": True,
+        "notes": ("probed: caching",),
+    }
     assert reply.seq == 3
 
 

@@ -30,7 +30,10 @@ def parse_age(text: str) -> timedelta:
         raise typer.BadParameter(
             f"{text!r} is not an age: use a whole number with h, d or w, e.g. 365d"
         )
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        raise typer.BadParameter(f"{text!r} is too long an age") from None
 
 
 def parse_datetime(text: str) -> datetime:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..clock import Clock, utc_now
-from ..errors import EvaluationError, InterviewPlatformError
+from ..errors import EvaluationError, InterviewPlatformError, ProviderError
 from ..faults import fault_point
 from ..interview_template import InterviewTemplate, overall_score
 from ..models import DimensionScore, EvaluationReport, EvaluationStatus, Message, Role
@@ -84,11 +84,9 @@ class EvaluationService:
         session = self._store.get_session(session_id)
         transcript = tuple(self._store.get_transcript(session_id))
         template = self._templates.get(session.config.template)
-        provider = session.config.ai_provider
-        evaluator = self._evaluators.get(provider)
-        if evaluator is None:
-            raise EvaluationError(f"no evaluator is configured for provider {provider!r}")
-        draft = evaluator.evaluate(EvaluationRequest(session, transcript, template))
+        notes = tuple(self._store.get_notes(session_id))
+        request = EvaluationRequest(session, transcript, template, notes)
+        provider, draft = self._evaluate(request)
         scores = verified_scores(draft, template, transcript)
         overall = overall_score(template.rubric, scores)
         return EvaluationOutcome(
@@ -105,8 +103,40 @@ class EvaluationService:
             model=draft.model,
             template=template.name,
             rubric_version=template.rubric.version,
-            provenance={**draft.provenance, "template_version": template.version},
+            provenance={
+                **draft.provenance,
+                "provider": provider,
+                "template_version": template.version,
+            },
         )
+
+    def _evaluate(self, request: EvaluationRequest) -> tuple[str, EvaluationDraft]:
+        """The draft and the provider that produced it: the session's provider, or its
+        ``fallback_provider`` when the first raises ``ProviderError``."""
+        config = request.session.config
+        primary = config.ai_provider
+        evaluator = self._evaluator(primary)
+        try:
+            return primary, evaluator.evaluate(request)
+        except ProviderError as exc:
+            fallback = config.fallback_provider
+            if fallback is None or fallback not in self._evaluators:
+                raise
+            if self._log is not None:
+                self._log.warning(
+                    f"evaluator {primary!r} failed; falling back to {fallback!r}",
+                    session_id=request.session.id,
+                    metadata={"from": primary, "to": fallback, "error": str(exc)},
+                )
+            draft = self._evaluator(fallback).evaluate(request)
+            provenance = {**draft.provenance, "fallback_from": primary, "primary_error": str(exc)}
+            return fallback, replace(draft, provenance=provenance)
+
+    def _evaluator(self, provider: str) -> Evaluator:
+        evaluator = self._evaluators.get(provider)
+        if evaluator is None:
+            raise EvaluationError(f"no evaluator is configured for provider {provider!r}")
+        return evaluator
 
 
 def verified_scores(

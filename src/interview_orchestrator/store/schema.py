@@ -143,6 +143,24 @@ class MessageRow(Base):
     late: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
+class InterviewerNoteRow(Base):
+    """The interviewer's private notes for the evaluator, each with the message it came with.
+    Never part of the transcript; deleted with the session."""
+
+    __tablename__ = "interviewer_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE")
+    )
+    message_seq: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    # A session's notes in the order they were written.
+    __table_args__ = (Index("ix_interviewer_notes_session_id_id", "session_id", "id"),)
+
+
 class TransitionRow(Base):
     """The audit trail of status changes."""
 
@@ -200,4 +218,5 @@ metadata: Final = Base.metadata
 SESSIONS: Final = cast(Table, SessionRow.__table__)
 MESSAGES: Final = cast(Table, MessageRow.__table__)
 TRANSITIONS: Final = cast(Table, TransitionRow.__table__)
+INTERVIEWER_NOTES: Final = cast(Table, InterviewerNoteRow.__table__)
 EVALUATIONS: Final = cast(Table, EvaluationRow.__table__)

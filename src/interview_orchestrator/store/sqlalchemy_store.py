@@ -46,6 +46,7 @@ from ..models import (
     EndReason,
     EvaluationReport,
     EvaluationStatus,
+    InterviewerNote,
     Message,
     NewMessage,
     Role,
@@ -59,7 +60,7 @@ from ..models import (
 )
 from ..ports import DataStore, EvaluationOutcome, TransitionResult
 from .engine import SQLITE_BEGIN_OPTION
-from .schema import EVALUATIONS, MESSAGES, SESSIONS, TRANSITIONS
+from .schema import EVALUATIONS, INTERVIEWER_NOTES, MESSAGES, SESSIONS, TRANSITIONS
 
 T = TypeVar("T")
 
@@ -67,6 +68,10 @@ T = TypeVar("T")
 _BUSY_MARKERS: Final = ("database is locked", "database is busy", "database table is locked")
 _RETRY_SQLSTATES: Final = frozenset({"40001", "40P01"})
 _MAX_REASON_CHARS: Final = 64
+#: Interviewer notes are short by contract; longer ones are clipped rather than refused, so a
+#: verbose interviewer never costs the reply it came with.
+_MAX_NOTES: Final = 50
+_MAX_NOTE_CHARS: Final = 4000
 _ACTIVE: Final = SessionStatus.ACTIVE.value
 _FINISHED: Final = frozenset({EvaluationStatus.READY, EvaluationStatus.NO_EVIDENCE})
 
@@ -284,7 +289,9 @@ class SqlAlchemyDataStore:
         *,
         interviewer_state: Mapping[str, Any] | None = None,
         allow_late: bool = False,
+        notes: Sequence[str] = (),
     ) -> Message:
+        note_texts = _note_texts(notes)
         changes: dict[str, Any] = {
             "message_count": SESSIONS.c.message_count + 1,
             "last_activity_at": message.created_at,
@@ -312,9 +319,45 @@ class SqlAlchemyDataStore:
                 assert row is not None
                 late = True
             (stored,) = _insert_messages(conn, session_id, [message], int(row[0]), late=late)
+            if note_texts:
+                conn.execute(
+                    insert(INTERVIEWER_NOTES),
+                    [
+                        {
+                            "session_id": session_id,
+                            "message_seq": stored.seq,
+                            "content": text,
+                            "created_at": message.created_at,
+                        }
+                        for text in note_texts
+                    ],
+                )
             return stored
 
         return self._write(f"store a message of session {session_id!r}", tx)
+
+    def get_notes(self, session_id: str) -> list[InterviewerNote]:
+        query = (
+            select(INTERVIEWER_NOTES)
+            .where(INTERVIEWER_NOTES.c.session_id == session_id)
+            .order_by(INTERVIEWER_NOTES.c.id)
+        )
+
+        def tx(conn: Connection) -> list[InterviewerNote]:
+            notes = [
+                InterviewerNote(
+                    session_id=row["session_id"],
+                    message_seq=row["message_seq"],
+                    content=row["content"],
+                    created_at=row["created_at"],
+                )
+                for row in conn.execute(query).mappings()
+            ]
+            if not notes:
+                _require_exists(conn, session_id)
+            return notes
+
+        return self._read(f"read the interviewer notes of session {session_id!r}", tx)
 
     def get_transcript(self, session_id: str) -> list[Message]:
         query = select(MESSAGES).where(MESSAGES.c.session_id == session_id).order_by(MESSAGES.c.seq)
@@ -706,6 +749,21 @@ def _load_session(conn: Connection, session_id: str) -> Session | None:
         raise DataStoreError(f"stored session {session_id!r} cannot be read: {exc}") from exc
 
 
+def _note_texts(notes: Sequence[str]) -> list[str]:
+    """The notes as stored: strings only (refused otherwise), blank ones skipped, NULs removed,
+    each at most ``_MAX_NOTE_CHARS`` and at most ``_MAX_NOTES`` of them."""
+    if isinstance(notes, str | bytes) or not isinstance(notes, Sequence):
+        raise InvalidInputError("notes must be a sequence of strings")
+    texts: list[str] = []
+    for note in notes:
+        if not isinstance(note, str):
+            raise InvalidInputError(f"a note must be a string, got {type(note).__name__}")
+        text = note.replace("\x00", "").strip()
+        if text:
+            texts.append(text[:_MAX_NOTE_CHARS])
+    return texts[:_MAX_NOTES]
+
+
 def _require_session(conn: Connection, session_id: str) -> Session:
     session = _load_session(conn, session_id)
     if session is None:
@@ -932,6 +990,7 @@ def _evaluation_from_row(row: RowMapping) -> EvaluationReport:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         completed_at=row["completed_at"],
+        started_at=row["started_at"],
         coverage=row["coverage"],
         template=row["template"],
         rubric_version=row["rubric_version"],

@@ -3,6 +3,7 @@ or the new one, never half of each; after a restart nothing is stuck."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -76,7 +77,7 @@ def assert_consistent(container: Any, session_id: str) -> None:
     transitions = store.list_transitions(session_id)
     assert [m.seq for m in transcript] == list(range(1, session.message_count + 1))
     assert transitions[-1].to_status is session.status
-    for earlier, later in zip(transitions, transitions[1:], strict=False):
+    for earlier, later in itertools.pairwise(transitions):
         assert earlier.to_status is later.from_status
     has_evaluation = store.get_evaluation(session_id) is not None
     assert has_evaluation == (session.status is SessionStatus.COMPLETED)

@@ -1,0 +1,274 @@
+"""``sessions export|import|purge`` and ``users forget``: moving and deleting whole sessions.
+
+Thin wrappers over ``interview_orchestrator.archive``: parse the options, call the service
+with the container's ``session_archive``, render the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..archive import (
+    ImportReport,
+    ImportStatus,
+    JsonLinesFile,
+    RetentionReport,
+    checked_filter,
+    export_sessions,
+    forget_user,
+    import_sessions,
+    purge_sessions,
+)
+from ..errors import InvalidInputError
+from ..models import SessionStatus
+from ..ports import SessionArchive, SessionFilter
+from .app import container_of, sessions_app, users_app
+from .options import ReportFormat, parse_age, parse_datetime
+
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True)
+
+FormatOption = Annotated[
+    ReportFormat, typer.Option("--format", help="Report format (the report goes to stdout).")
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Report what would happen; change nothing.")
+]
+_STATUS_STYLE = {
+    ImportStatus.IMPORTED: "green",
+    ImportStatus.ALREADY_PRESENT: "dim",
+    ImportStatus.CONFLICT: "red",
+    ImportStatus.SKIPPED: "yellow",
+}
+
+
+def _archive(ctx: typer.Context) -> SessionArchive:
+    archive: SessionArchive = container_of(ctx).session_archive()
+    return archive
+
+
+# ---------------------------------------------------------------------- export
+
+
+@sessions_app.command("export")
+def export(
+    ctx: typer.Context,
+    session_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SESSION_ID", help="One session's id; omit to export a filtered set."
+        ),
+    ] = None,
+    user_id: Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")] = None,
+    status: Annotated[SessionStatus | None, typer.Option("--status")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(parser=parse_datetime, help="Created at or after (YYYY-MM-DD or ISO 8601)."),
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(parser=parse_datetime, help="Created before this.")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="File to write, or - for stdout.")
+    ] = "-",
+) -> None:
+    """Export sessions to JSON Lines, one line per session with its transcript, transitions
+    and evaluation, oldest first. Streams: memory stays flat however many there are."""
+    if session_id is not None and any(v is not None for v in (user_id, status, since, until)):
+        raise typer.BadParameter(
+            "give a SESSION_ID or filters (--user-id, --status, ...), not both"
+        )
+    if since is not None and until is not None and since >= until:
+        raise typer.BadParameter("--since must be before --until")
+    archive = _archive(ctx)
+    selection = checked_filter(
+        SessionFilter(
+            session_id=session_id, user_id=user_id, status=status, since=since, until=until
+        )
+    )
+    # No bar over JSON printed to the same terminal.
+    show_progress = err_console.is_terminal and not (output == "-" and sys.stdout.isatty())
+    with _destination(output) as out, _progress(archive, selection, show_progress) as progress:
+        written = export_sessions(archive, selection, out, progress=progress)
+    where = "stdout" if output == "-" else output
+    err_console.print(f"exported {written} session(s) to {where}", highlight=False)
+
+
+@contextmanager
+def _destination(output: str) -> Iterator[IO[bytes]]:
+    """stdout, or a file that appears only once the export is complete (a failed export
+    leaves no truncated file behind)."""
+    if output == "-":
+        stdout = typer.get_binary_stream("stdout")
+        try:
+            yield stdout
+            stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(code=1) from None
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        handle = partial.open("wb")
+    except OSError as exc:
+        raise InvalidInputError(f"cannot write {output!r}: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            yield handle
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _progress(
+    archive: SessionArchive, selection: SessionFilter, show: bool
+) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr (counting the sessions first costs one query)."""
+    if not show:
+        yield None
+        return
+    total = archive.count_sessions(selection)
+    columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("export", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+# ---------------------------------------------------------------------- import
+
+
+def _user_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise typer.BadParameter(f"{pair!r}: use OLD=NEW", param_hint="--map-user")
+        if old.strip() in mapping:
+            raise typer.BadParameter(f"{old!r} is mapped twice", param_hint="--map-user")
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+@sessions_app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(metavar="FILE", help="A file written by `sessions export`, or - for stdin."),
+    ],
+    map_user: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map-user", metavar="OLD=NEW", help="Give OLD's sessions to NEW (repeatable)."
+        ),
+    ] = None,
+    dry_run: DryRun = False,
+    output: FormatOption = ReportFormat.TABLE,
+) -> None:
+    """Import an export. Every record is validated before any is written; a session already
+    stored is skipped, never overwritten. Importing the same file twice changes nothing."""
+    mapping = _user_mapping(map_user or ())
+    lines: Iterable[bytes] = (
+        typer.get_binary_stream("stdin").readlines() if file == "-" else JsonLinesFile(Path(file))
+    )
+    report = import_sessions(_archive(ctx), lines, user_map=mapping, dry_run=dry_run)
+    if output is ReportFormat.JSON:
+        _print_json(report.to_dict())
+    else:
+        _print_import(report)
+
+
+def _print_import(report: ImportReport) -> None:
+    if report.entries:
+        table = Table("line", "session", "user", "result", "reason")
+        for e in report.entries:
+            style = _STATUS_STYLE[e.status]
+            table.add_row(
+                str(e.line),
+                e.session_id,
+                e.user_id,
+                f"[{style}]{e.status.value}[/]",
+                e.reason or "",
+            )
+        console.print(table)
+    counts = ", ".join(f"{report.count(s)} {s.value.replace('_', ' ')}" for s in ImportStatus)
+    prefix = "dry run, nothing written: " if report.dry_run else ""
+    console.print(f"{prefix}{counts}", highlight=False)
+
+
+# ---------------------------------------------------------------------- retention, erasure
+
+
+@sessions_app.command("purge")
+def purge(
+    ctx: typer.Context,
+    older_than: Annotated[
+        timedelta,
+        typer.Option(
+            "--older-than",
+            parser=parse_age,
+            metavar="AGE",
+            help="Delete sessions created longer ago than this: Nd, Nh or Nw (e.g. 365d).",
+        ),
+    ],
+    user_id: Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")] = None,
+    dry_run: DryRun = False,
+    output: FormatOption = ReportFormat.TABLE,
+) -> None:
+    """Retention: delete old sessions with their transcripts, transitions and evaluations.
+    ACTIVE and PAUSED sessions are never purged; they are reported as kept."""
+    container = container_of(ctx)
+    report = purge_sessions(
+        _archive(ctx), older_than, user_id=user_id, dry_run=dry_run, now=container.clock()()
+    )
+    _print_retention(report, output)
+
+
+@users_app.command("forget")
+def forget(
+    ctx: typer.Context,
+    user_id: Annotated[str, typer.Argument(metavar="USER_ID", help="The candidate's user id.")],
+    dry_run: DryRun = False,
+    output: FormatOption = ReportFormat.TABLE,
+) -> None:
+    """Erasure: delete every session of USER_ID, whatever its status, with everything
+    attached to it."""
+    _print_retention(forget_user(_archive(ctx), user_id, dry_run=dry_run), output)
+
+
+def _print_retention(report: RetentionReport, output: ReportFormat) -> None:
+    if output is ReportFormat.JSON:
+        _print_json(report.to_dict())
+        return
+    counts = report.deleted
+    verb = "would delete" if report.dry_run else "deleted"
+    console.print(
+        f"{verb} {counts.sessions} session(s), {counts.messages} message(s), "
+        f"{counts.transitions} transition(s), {counts.evaluations} evaluation(s), "
+        f"{counts.notes} interviewer note(s)",
+        highlight=False,
+    )
+    if report.kept:
+        console.print(
+            f"kept {report.kept} old session(s) that are active or paused", highlight=False
+        )
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -1,0 +1,48 @@
+"""Test your platform against interview-orchestrator.
+
+- ``ScriptedOpenAIServer``: an OpenAI-compatible HTTP server on 127.0.0.1, scripted per test
+  (a queue of responses and/or a handler), able to inject every provider fault, recording
+  what it received. Point the real ``openai`` client, or a ``Container`` (``server.connect``),
+  at it.
+- ``ScriptedChatModel``: the ``ChatModel`` port answering from a script, without HTTP.
+- Response builders (``completion``, ``rate_limited``, ``server_error``, ``malformed_body``,
+  ``truncated``, ``stalled``, ``error``) and answer builders (``interviewer_turn``,
+  ``evaluation``, ``plausible_responder``).
+- A pytest plugin (installed with the package, ``interview_orchestrator.testing.pytest_plugin``)
+  with the fixtures ``session_manager``, ``interview_container``, ``interview_logs`` and
+  ``scripted_openai_server``.
+"""
+
+from .answers import evaluation, interviewer_turn, plausible_responder
+from .chat_model import ScriptedChatModel
+from .server import (
+    TEST_API_KEY,
+    RecordedRequest,
+    ScriptedOpenAIServer,
+    ScriptedResponse,
+    completion,
+    error,
+    malformed_body,
+    rate_limited,
+    server_error,
+    stalled,
+    truncated,
+)
+
+__all__ = [
+    "TEST_API_KEY",
+    "RecordedRequest",
+    "ScriptedChatModel",
+    "ScriptedOpenAIServer",
+    "ScriptedResponse",
+    "completion",
+    "error",
+    "evaluation",
+    "interviewer_turn",
+    "malformed_body",
+    "plausible_responder",
+    "rate_limited",
+    "server_error",
+    "stalled",
+    "truncated",
+]

@@ -1,0 +1,199 @@
+"""A small real data set for the archive's tests: interviews run by the offline provider
+through the production container, at chosen ages, on each database in turn."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from sqlalchemy import Engine, select
+
+from interview_orchestrator import CommunicationMode, Container, SessionConfig, SessionManager
+from interview_orchestrator.archive import export_sessions
+from interview_orchestrator.ports import SessionFilter
+from interview_orchestrator.store.archive_store import SqlAlchemyArchive
+from interview_orchestrator.store.schema import metadata
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+OLD = NOW - timedelta(days=400)
+RECENT = NOW - timedelta(days=10)
+ANSWERS = [
+    "Let me clarify the requirements: ten million users, read heavy, p99 under 100 ms.",
+    "High level: a load balancer, stateless API servers, a cache and a sharded database.",
+]
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+class MovableClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class DataSet:
+    """Session ids by name: ``<user>_<age>_<status>``."""
+
+    ada_old_completed: str
+    ada_old_active: str
+    bob_old_created: str
+    bob_old_paused: str
+    bob_recent_completed: str
+    cyd_recent_active: str
+    #: The creation time of the oldest and of the recent sessions.
+    old: datetime = OLD
+    recent: datetime = RECENT
+
+    @property
+    def ids(self) -> list[str]:
+        """Every session id, oldest first."""
+        return [
+            self.ada_old_completed,
+            self.ada_old_active,
+            self.bob_old_created,
+            self.bob_old_paused,
+            self.bob_recent_completed,
+            self.cyd_recent_active,
+        ]
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(OLD)
+
+
+def make_container(database_url: str, clock: MovableClock) -> Any:
+    """The production container on a database, a movable clock, logging off."""
+    built = Container()
+    built.config.database.url.from_value(database_url)
+    built.config.database.auto_migrate.from_value("always")
+    built.config.logging.enabled.from_value(False)
+    built.clock.override(providers.Object(clock))
+    return built
+
+
+@pytest.fixture
+def container(database_url: str, clock: MovableClock) -> Iterator[Any]:
+    built = make_container(database_url, clock)
+    yield built
+    built.shutdown_resources()
+
+
+@pytest.fixture
+def manager(container: Any) -> SessionManager:
+    manager: SessionManager = container.session_manager()
+    return manager
+
+
+@pytest.fixture
+def archive(container: Any) -> SqlAlchemyArchive:
+    archive: SqlAlchemyArchive = container.session_archive()
+    return archive
+
+
+def _config(user: str) -> SessionConfig:
+    return SessionConfig(
+        enabled_modes=[CommunicationMode.TEXT, CommunicationMode.WHITEBOARD],
+        resume_data={"user_id": user, "skills": ["redis", "kafka"], "name": f"{user.title()} X"},
+        metadata={"cohort": "2026-q4", "ünïcödé": "✓"},
+    )
+
+
+@pytest.fixture
+def dataset(manager: SessionManager, clock: MovableClock) -> DataSet:
+    """Six sessions of three candidates: old (400 days) and recent (10 days), in every status,
+    with transcripts, transitions, interviewer notes and evaluations."""
+    return build_dataset(manager, clock)
+
+
+@pytest.fixture(scope="module")
+def bob_export(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    """The export lines of bob's three sessions (created, paused, completed), made once per
+    module on a scratch database, for tests that need valid records but not stored ones."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('scratch') / 'scratch.db'}"
+    built = make_container(url, MovableClock(OLD))
+    try:
+        build_dataset(built.session_manager(), built.clock())
+        out = io.BytesIO()
+        export_sessions(built.session_archive(), SessionFilter(user_id="bob"), out)
+    finally:
+        built.shutdown_resources()
+    return out.getvalue().splitlines(keepends=True)
+
+
+def build_dataset(manager: SessionManager, clock: MovableClock) -> DataSet:
+
+    def new(user: str) -> str:
+        return manager.create_session(_config(user)).id
+
+    def talk(session_id: str) -> None:
+        for answer in ANSWERS:
+            clock.advance(seconds=7.25)
+            manager.send_message(session_id, answer)
+        manager.send_message(session_id, "[box: cache] -> [box: db]", CommunicationMode.WHITEBOARD)
+
+    def completed(user: str) -> str:
+        session_id = new(user)
+        manager.start_session(session_id)
+        talk(session_id)
+        clock.advance(minutes=3)
+        manager.pause_session(session_id)
+        manager.resume_session(session_id)
+        manager.end_session(session_id)
+        return session_id
+
+    def active(user: str) -> str:
+        session_id = new(user)
+        manager.start_session(session_id)
+        talk(session_id)
+        return session_id
+
+    def later(make: Callable[[str], str], user: str) -> str:
+        clock.advance(minutes=1)
+        return make(user)
+
+    ada_old_completed = completed("ada")
+    ada_old_active = later(active, "ada")
+    bob_old_created = later(new, "bob")
+    bob_old_paused = later(active, "bob")
+    manager.pause_session(bob_old_paused)
+    clock.now = RECENT
+    return DataSet(
+        ada_old_completed=ada_old_completed,
+        ada_old_active=ada_old_active,
+        bob_old_created=bob_old_created,
+        bob_old_paused=bob_old_paused,
+        bob_recent_completed=completed("bob"),
+        cyd_recent_active=later(active, "cyd"),
+    )
+
+
+def snapshot(engine: Engine) -> Rows:
+    """Every row of every table (autoincrement ids left out), sorted: two databases hold the
+    same data exactly when their snapshots are equal."""
+    rows: Rows = {}
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            columns = [c for c in table.columns if not (c.name == "id" and c.autoincrement is True)]
+            found = conn.execute(select(*columns)).all()
+            rows[table.name] = sorted((tuple(row) for row in found), key=repr)
+    return rows
+
+
+@pytest.fixture
+def rows(engine: Engine) -> Callable[[], Rows]:
+    return lambda: snapshot(engine)
+
+
+def count_rows(snap: Rows) -> dict[str, int]:
+    return {name: len(found) for name, found in snap.items()}
