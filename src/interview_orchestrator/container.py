@@ -32,6 +32,8 @@ from .logging import build_logger
 from .session_manager import SessionManager
 from .settings import DEFAULT_CONFIG_FILE, DatabaseSettings, LifecycleSettings, Settings
 from .store.archive_store import SqlAlchemyArchive
+from .store.encryption import ENV_VAR as ENCRYPTION_KEYS_VAR
+from .store.encryption import FieldCipher
 from .store.engine import create_engine_for
 from .store.migrate import upgrade
 from .store.sqlalchemy_store import SqlAlchemyDataStore
@@ -39,11 +41,16 @@ from .sweeper import Sweeper
 
 
 @contextmanager
-def open_engine(database: DatabaseSettings) -> Iterator[Engine]:
-    """The engine for the configured database, migrated if the settings say so; disposed on
-    ``shutdown_resources()``."""
+def open_engine(
+    database: DatabaseSettings, cipher: FieldCipher | None = None
+) -> Iterator[Engine]:
+    """The engine for the configured database, migrated if the settings say so, encrypting
+    résumés and message texts if keys are set; disposed on ``shutdown_resources()``."""
     engine = create_engine_for(
-        database.url, echo=database.echo, sqlite_synchronous=database.sqlite_synchronous
+        database.url,
+        echo=database.echo,
+        sqlite_synchronous=database.sqlite_synchronous,
+        cipher=cipher,
     )
     try:
         is_sqlite = engine.dialect.name == "sqlite"
@@ -52,6 +59,10 @@ def open_engine(database: DatabaseSettings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def _field_cipher_from_environment() -> FieldCipher | None:
+    return FieldCipher.from_setting(os.environ.get(ENCRYPTION_KEYS_VAR))
 
 
 def _seconds(value: int) -> timedelta:
@@ -79,7 +90,9 @@ class Container(containers.DeclarativeContainer):
     )
     clock = providers.Object(utc_now)
     time_policy = providers.Singleton(_time_policy, settings.provided.lifecycle)
-    engine = providers.Resource(open_engine, settings.provided.database)
+    #: Keys only from the environment, never from a file.
+    field_cipher = providers.Singleton(_field_cipher_from_environment)
+    engine = providers.Resource(open_engine, settings.provided.database, field_cipher)
 
     # --- gateways
     data_store = providers.Singleton(SqlAlchemyDataStore, engine=engine)

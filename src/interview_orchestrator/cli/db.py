@@ -36,3 +36,13 @@ def db_check(ctx: typer.Context) -> None:
     """Fail if the database schema differs from the models (or is not fully migrated)."""
     migrate.check(_raw_engine(ctx))
     typer.echo("schema matches the models")
+
+
+@db_app.command("reencrypt")
+def db_reencrypt(ctx: typer.Context) -> None:
+    """Rewrite every résumé, message text and note with the newest key of
+    INTERVIEW_ENCRYPTION_KEYS (key rotation; also encrypts rows stored before encryption)."""
+    from ..store.encryption import reencrypt
+
+    counts = reencrypt(container_of(ctx).engine())
+    typer.echo(", ".join(f"{table}: {n} rewritten" for table, n in counts.items()))

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from ..errors import InvalidInputError
+from .encryption import FieldCipher, attach
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -75,6 +76,7 @@ def create_engine_for(
     echo: bool = False,
     sqlite_synchronous: SqliteSynchronous = "FULL",
     sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    cipher: FieldCipher | None = None,
 ) -> Engine:
     """An engine for ``url`` (SQLite file or PostgreSQL), configured as this module describes.
 
@@ -94,12 +96,15 @@ def create_engine_for(
         raise InvalidInputError("sqlite_busy_timeout_ms must be a non-negative integer")
     try:
         if parsed.get_backend_name() == "postgresql":
-            return create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
-        return _create_sqlite_engine(
-            parsed, echo=echo, synchronous=sync, busy_timeout_ms=timeout
-        )
+            engine = create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        else:
+            engine = _create_sqlite_engine(
+                parsed, echo=echo, synchronous=sync, busy_timeout_ms=timeout
+            )
     except (ArgumentError, NoSuchModuleError) as exc:
         raise InvalidInputError(f"cannot use database URL {parsed!r}: {exc}") from exc
+    attach(engine, cipher)
+    return engine
 
 
 def _create_sqlite_engine(

@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 
 from ..errors import InvalidInputError
 from ..models import EvaluationStatus, SessionStatus
+from .encryption import EncryptedJSON, EncryptedText
 
 #: Alembic's recommended naming convention, so that every constraint has a stable name that a
 #: later migration can drop or alter (SQLite batch mode needs names to find constraints).
@@ -91,9 +92,9 @@ class SessionRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     template: Mapped[str] = mapped_column(String(64))
     ai_provider: Mapped[str] = mapped_column(String(64))
-    # The SessionConfig without the résumé, which has its own column (encryption may follow).
+    # The SessionConfig without the résumé, which has its own (optionally encrypted) column.
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
-    resume_data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    resume_data: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     interviewer_state: Mapped[dict[str, Any]] = mapped_column(
         JSON, server_default=text("'{}'")
     )
@@ -138,7 +139,7 @@ class MessageRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     role: Mapped[str] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(16))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     late: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
@@ -154,7 +155,7 @@ class InterviewerNoteRow(Base):
         String(36), ForeignKey("sessions.id", ondelete="CASCADE")
     )
     message_seq: Mapped[int] = mapped_column(Integer)
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     # A session's notes in the order they were written.
