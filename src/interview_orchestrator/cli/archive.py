@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -32,10 +32,16 @@ from ..archive import (
     purge_sessions,
 )
 from ..errors import InvalidInputError
-from ..models import SessionStatus
 from ..ports import SessionArchive, SessionFilter
 from .app import container_of, sessions_app, users_app
-from .options import ReportFormat, parse_age, parse_datetime
+from .options import (
+    ReportFormat,
+    SinceFilter,
+    StatusFilter,
+    UntilFilter,
+    UserIdFilter,
+    parse_age,
+)
 
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
@@ -71,15 +77,10 @@ def export(
             metavar="SESSION_ID", help="One session's id; omit to export a filtered set."
         ),
     ] = None,
-    user_id: Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")] = None,
-    status: Annotated[SessionStatus | None, typer.Option("--status")] = None,
-    since: Annotated[
-        datetime | None,
-        typer.Option(parser=parse_datetime, help="Created at or after (YYYY-MM-DD or ISO 8601)."),
-    ] = None,
-    until: Annotated[
-        datetime | None, typer.Option(parser=parse_datetime, help="Created before this.")
-    ] = None,
+    user_id: UserIdFilter = None,
+    status: StatusFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
     output: Annotated[
         str, typer.Option("--output", "-o", help="File to write, or - for stdout.")
     ] = "-",
@@ -227,7 +228,7 @@ def purge(
             help="Delete sessions created longer ago than this: Nd, Nh or Nw (e.g. 365d).",
         ),
     ],
-    user_id: Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")] = None,
+    user_id: UserIdFilter = None,
     dry_run: DryRun = False,
     output: FormatOption = ReportFormat.TABLE,
 ) -> None:

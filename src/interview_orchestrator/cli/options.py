@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
 import typer
+
+from ..models import SessionStatus
 
 _AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -45,3 +48,15 @@ def parse_datetime(text: str) -> datetime:
             f"{text!r} is not a date: use YYYY-MM-DD or an ISO 8601 timestamp"
         ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Options several commands share, declared once.
+UserIdFilter = Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")]
+StatusFilter = Annotated[SessionStatus | None, typer.Option("--status")]
+SinceFilter = Annotated[
+    datetime | None,
+    typer.Option(parser=parse_datetime, help="Created at or after (YYYY-MM-DD or ISO 8601)."),
+]
+UntilFilter = Annotated[
+    datetime | None, typer.Option(parser=parse_datetime, help="Created before this.")
+]

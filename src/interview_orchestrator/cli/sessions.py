@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -13,10 +12,16 @@ from rich.console import Console
 
 from .. import render
 from ..errors import InterviewPlatformError
-from ..models import SessionStatus
 from ..session_manager import SessionManager
 from .app import container_of, sessions_app
-from .options import ListFormat, ReportFormat, parse_datetime
+from .options import (
+    ListFormat,
+    ReportFormat,
+    SinceFilter,
+    StatusFilter,
+    UntilFilter,
+    UserIdFilter,
+)
 
 #: Piped output is not cut to 80 columns: a table stays whole in a file.
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -37,15 +42,10 @@ def _print_json(data: Any) -> None:
 @sessions_app.command("list")
 def list_sessions(
     ctx: typer.Context,
-    user_id: Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")] = None,
-    status: Annotated[SessionStatus | None, typer.Option("--status")] = None,
-    since: Annotated[
-        datetime | None,
-        typer.Option(parser=parse_datetime, help="Created at or after (YYYY-MM-DD or ISO 8601)."),
-    ] = None,
-    until: Annotated[
-        datetime | None, typer.Option(parser=parse_datetime, help="Created before this.")
-    ] = None,
+    user_id: UserIdFilter = None,
+    status: StatusFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
     min_score: Annotated[
         float | None, typer.Option("--min-score", min=0, max=100, help="Overall score at least.")
     ] = None,
