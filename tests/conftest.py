@@ -1,12 +1,67 @@
-"""Suite-wide settings: tests never reach the network, and CI insists on PostgreSQL."""
+"""Suite-wide settings: tests never reach the network, CI insists on PostgreSQL, and no log
+line of the whole run carries a planted secret (``tests/planted.py``)."""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+from typing import Any
 
 import pytest
 
+from tests.planted import SCAN
+
 _postgres_outcomes: dict[str, int] = {"passed": 0, "skipped": 0}
+
+
+class _PlantedSecretScan(logging.Handler):
+    """Shows every record of the library's logger to the suite-wide scan of planted secrets."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        SCAN.check(text, record.name)
+
+
+class _EveryRecordLogger(logging.Logger):
+    """The ``interview_orchestrator`` logger during the run: it creates every record whatever
+    the configured level (a test that set ERROR must not hide a leak in an INFO line), shows
+    it to the scan, and hands it on to the other handlers only if the level lets it through,
+    so what the tests observe is unchanged."""
+
+    scan = _PlantedSecretScan()
+
+    def isEnabledFor(self, level: int) -> bool:
+        return not self.disabled
+
+    def callHandlers(self, record: logging.LogRecord) -> None:
+        self.scan.handle(record)
+        if record.levelno >= self.getEffectiveLevel():
+            super().callHandlers(record)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    logging.getLogger("interview_orchestrator").__class__ = _EveryRecordLogger
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """The packaged ``interview_logs`` fixture renders lines without the stdlib logger: scan
+    them too."""
+    lines: Any = getattr(item, "funcargs", {}).get("interview_logs")
+    for line in lines or ():
+        SCAN.check(json.dumps(line, ensure_ascii=False, default=str), "interview_logs fixture")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SCAN.hits:
+        terminalreporter.write_line(f"log redaction scan FAILED: {SCAN.report()}", red=True)
+    else:
+        terminalreporter.write_line(
+            f"log redaction scan: {SCAN.scanned} log lines scanned, no planted secret found"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +80,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """With REQUIRE_POSTGRES=1 (CI), skipped or absent PostgreSQL tests fail the run."""
+    """A planted secret in any log line fails the run. With REQUIRE_POSTGRES=1 (CI), skipped
+    or absent PostgreSQL tests fail it too."""
+    if SCAN.hits:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if os.environ.get("REQUIRE_POSTGRES") != "1" or exitstatus != 0:
         return
     if _postgres_outcomes["skipped"] or not _postgres_outcomes["passed"]:

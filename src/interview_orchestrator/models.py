@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -70,6 +71,10 @@ DEFAULT_PROVIDER: Final = "offline"
 
 _NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
+#: Unicode categories a user id may not contain: controls, invisible formatting (bidi
+#: overrides such as U+202E, zero-width characters), surrogates, line/paragraph separators.
+#: An id is shown in admin tables and logs, where these could disguise one id as another.
+_NON_PRINTING_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def new_id() -> str:
@@ -102,6 +107,13 @@ def parse_user_id(value: object) -> str:
         raise InvalidInputError(f"user id is longer than {MAX_USER_ID_CHARS} characters")
     if _CONTROL_CHARS.search(text):
         raise InvalidInputError("user id must not contain control characters")
+    hidden = next((c for c in text if unicodedata.category(c) in _NON_PRINTING_CATEGORIES), None)
+    if hidden is not None:
+        raise InvalidInputError(
+            f"user id must contain only printable characters, found U+{ord(hidden):04X} "
+            "(a control, invisible formatting or bidirectional-override character, or a "
+            "lone surrogate)"
+        )
     return text
 
 

@@ -17,6 +17,7 @@ import structlog
 from . import lifecycle
 from .clock import Clock, utc_now
 from .errors import (
+    DataStoreError,
     EvaluationError,
     InterviewPlatformError,
     InvalidInputError,
@@ -216,8 +217,13 @@ class SessionManager:
             )
             fault_point("send_message.after_candidate_stored")
             self._publish(EventKind.MESSAGE, session, candidate)
-            recent = tuple(self._store.recent_messages(sid, self._context_messages))
+            # From here on a failure must say that the candidate's message is kept.
+            unanswered = (
+                f"the candidate's message #{candidate.seq} is stored and nothing was lost, "
+                "but the interviewer's reply was not: send the next message or retry later"
+            )
             try:
+                recent = tuple(self._store.recent_messages(sid, self._context_messages))
                 reply: InterviewerReply = self._call_ai(
                     "reply",
                     lambda: self._interviewer.reply(
@@ -229,19 +235,24 @@ class SessionManager:
                     f"{exc}; the candidate's message #{candidate.seq} is stored and nothing "
                     "was lost: send the next message or retry later"
                 ) from exc
+            except DataStoreError as exc:
+                raise DataStoreError(f"{exc}; {unanswered}") from exc
             fault_point("send_message.after_reply_generated")
-            answer = self._store.append_message(
-                sid,
-                NewMessage(
-                    Role.INTERVIEWER,
-                    self._reply_mode(session.config, channel),
-                    reply.content,
-                    self._clock(),
-                ),
-                interviewer_state=reply.state,
-                allow_late=True,
-                notes=reply.notes,
-            )
+            try:
+                answer = self._store.append_message(
+                    sid,
+                    NewMessage(
+                        Role.INTERVIEWER,
+                        self._reply_mode(session.config, channel),
+                        reply.content,
+                        self._clock(),
+                    ),
+                    interviewer_state=reply.state,
+                    allow_late=True,
+                    notes=reply.notes,
+                )
+            except DataStoreError as exc:
+                raise DataStoreError(f"{exc}; {unanswered}") from exc
             fault_point("send_message.after_reply_stored")
             if not answer.late:
                 self._publish(EventKind.MESSAGE, session, answer)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.planted import PLANTED_MESSAGE, planted_resume, record_log_lines
 
 from interview_orchestrator import CommunicationMode, Container, SessionConfig
 
@@ -18,7 +19,7 @@ EXE = shutil.which("interview-orchestrator", path=str(Path(sys.executable).paren
 def run(args: list[str], cwd: Path, url: str) -> subprocess.CompletedProcess[str]:
     assert EXE, "the interview-orchestrator console script is not installed"
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEW_", "OPENAI_"))}
-    return subprocess.run(
+    result = subprocess.run(
         [EXE, "--database-url", url, *args],
         cwd=cwd,
         env=environ,
@@ -26,6 +27,8 @@ def run(args: list[str], cwd: Path, url: str) -> subprocess.CompletedProcess[str
         text=True,
         timeout=120,
     )
+    record_log_lines(result.stderr.splitlines(), "e2e archive command line")
+    return result
 
 
 @pytest.fixture
@@ -38,7 +41,10 @@ def url(tmp_path: Path) -> str:
     container.config.logging.enabled.from_value(False)
     manager = container.session_manager()
     try:
-        config = SessionConfig(enabled_modes=[CommunicationMode.TEXT, CommunicationMode.AUDIO])
+        config = SessionConfig(
+            enabled_modes=[CommunicationMode.TEXT, CommunicationMode.AUDIO],
+            resume_data=planted_resume(),
+        )
         done = manager.create_session(config, user_id="e2e-a")
         manager.start_session(done.id)
         manager.send_message(done.id, "I would shard by key and cache hot reads in Redis.")
@@ -46,7 +52,7 @@ def url(tmp_path: Path) -> str:
         manager.end_session(done.id)
         paused = manager.create_session(config, user_id="e2e-b")
         manager.start_session(paused.id)
-        manager.send_message(paused.id, "First, the requirements: reads dominate writes.")
+        manager.send_message(paused.id, PLANTED_MESSAGE)
         manager.pause_session(paused.id)
         manager.create_session(config, user_id="e2e-c")
     finally:

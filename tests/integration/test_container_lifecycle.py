@@ -6,6 +6,14 @@ import json
 from typing import Any
 
 import pytest
+from tests.planted import (
+    PLANTED_EMAIL,
+    PLANTED_MESSAGE,
+    PLANTED_NAME,
+    PLANTED_PHONE,
+    PLANTED_SCHOOL,
+    planted_resume,
+)
 
 from interview_orchestrator import (
     CommunicationMode,
@@ -21,16 +29,10 @@ from interview_orchestrator import (
 )
 from interview_orchestrator.ports import EventKind, SessionEvent
 
-RESUME = {
-    "user_id": "cand-1",
-    "name": "Grace Example",
-    "email": "grace@example.org",
-    "skills": ["redis", "kafka"],
-    "years_experience": 7,
-}
+RESUME = planted_resume(user_id="cand-1")
 
 ANSWERS = [
-    "Let me clarify the requirements: I assume 10 million users, read heavy, p99 under 100 ms.",
+    PLANTED_MESSAGE,
     "High level: a load balancer, stateless API servers, a cache and a sharded database.",
     "The API is POST /links and GET /{code}; the data model is a table keyed by code with an index on owner.",
     "To scale we shard by key with consistent hashing, add read replicas and failover per shard.",
@@ -252,15 +254,18 @@ def test_logs_of_an_interview_carry_no_personal_data(
         manager = container.session_manager()
         session = manager.create_session(SessionConfig(resume_data=RESUME))
         manager.start_session(session.id)
-        manager.send_message(session.id, "my number is +44 20 7946 0958, secret plan zebra")
+        manager.send_message(session.id, f"my number is {PLANTED_PHONE}, secret plan zebra")
+        manager.send_message(session.id, PLANTED_MESSAGE)
         manager.end_session(session.id)
     finally:
         container.shutdown_resources()
     lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
     operations = [line["operation"] for line in lines if line["component"] == "SessionManager"]
-    assert operations == ["create_session", "start_session", "send_message", "end_session"]
+    assert operations == [
+        "create_session", "start_session", "send_message", "send_message", "end_session"
+    ]
     text = "\n".join(json.dumps(line) for line in lines)
-    for planted in ("Grace Example", "grace@example.org", "7946", "zebra"):
+    for planted in (PLANTED_NAME, PLANTED_EMAIL, "7946", PLANTED_SCHOOL, "zebra", "Quokkaborough"):
         assert planted not in text
 
 

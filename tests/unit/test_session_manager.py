@@ -38,10 +38,11 @@ from interview_orchestrator.ports import (
     InterviewerReply,
     TransitionResult,
 )
+from tests.planted import planted_in, planted_resume
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 SID = "3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d"
-RESUME = {"user_id": "cand-7", "name": "Ada Example", "skills": ["redis"]}
+RESUME = planted_resume(user_id="cand-7", skills=["redis"])
 
 
 @pytest.fixture
@@ -662,7 +663,7 @@ def test_each_operation_logs_one_json_line_without_personal_data(
     )
     store.add_session.side_effect = lambda s: s
     capsys.readouterr()
-    manager.create_session(SessionConfig(resume_data={**RESUME, "email": "ada@example.org"}))
+    manager.create_session(SessionConfig(resume_data=RESUME))
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert len(lines) == 1
     line = lines[0]
@@ -678,7 +679,7 @@ def test_each_operation_logs_one_json_line_without_personal_data(
     assert line["component"] == "SessionManager" and line["operation"] == "create_session"
     assert line["timestamp"].endswith("Z")
     text = json.dumps(line)
-    assert "Ada Example" not in text and "ada@example.org" not in text
+    assert planted_in(text) == []
 
 
 def test_a_refused_operation_logs_the_error_with_its_stack(

@@ -376,6 +376,23 @@ def _utc(value: datetime | None) -> datetime | None:
 # ---------------------------------------------------------------------- error messages
 
 
+#: Fields holding what a candidate said, a résumé or an evaluation's text: an error names the
+#: field but never shows its value (error lines end up in terminals, cron mail and CI logs).
+_PRIVATE_FIELDS: Final = frozenset(
+    {
+        "content",
+        "resume_data",
+        "interviewer_state",
+        "summary",
+        "rationale",
+        "strengths",
+        "improvements",
+        "error",
+        "provenance",
+    }
+)
+
+
 def _describe(errors: list[ErrorDetails]) -> str:
     """The first problem pydantic found, worded for a person fixing the file."""
     first = errors[0]
@@ -392,7 +409,8 @@ def _describe(errors: list[ErrorDetails]) -> str:
     elif first["type"] == "extra_forbidden":
         problem = f"{location}: unknown field"
     else:
-        shown = "" if isinstance(value, dict | list) else f" (got {_preview(value)})"
+        private = any(part in _PRIVATE_FIELDS for part in first["loc"])
+        shown = "" if private or isinstance(value, dict | list) else f" (got {_preview(value)})"
         problem = f"{location}: {first['msg']}{shown}" if location else f"{first['msg']}{shown}"
     more = len(errors) - 1
     return problem + (f" (and {more} more problem{'s' * (more > 1)} on this line)" if more else "")

@@ -169,6 +169,8 @@ def _parse_yaml(text: str, label: str) -> Any:
         raise InvalidInputError(
             f"template file {label} is not valid YAML: {_yaml_problem(exc)}"
         ) from None
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise InvalidInputError(f"template file {label} is nested too deeply") from None
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from .. import render
 from ..errors import InterviewPlatformError, InvalidInputError, InvalidStateTransitionError
-from ..models import CommunicationMode, Session, SessionConfig, SessionStatus
+from ..models import MAX_JSON_DEPTH, CommunicationMode, Session, SessionConfig, SessionStatus
 from ..ports import TemplateCatalog
 from ..session_manager import SessionManager
 from .app import app, container_of
@@ -149,6 +149,10 @@ def read_resume(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InvalidInputError(
             f"résumé file {path} is not valid JSON: {exc.msg} (line {exc.lineno})"
+        ) from None
+    except RecursionError:  # the parser's own limit, far beyond the documented one
+        raise InvalidInputError(
+            f"résumé file {path} is nested too deeply (at most {MAX_JSON_DEPTH} levels)"
         ) from None
     if not isinstance(data, dict):
         raise InvalidInputError(f"résumé file {path} must hold a JSON object")

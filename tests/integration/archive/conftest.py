@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 from sqlalchemy import Engine, select
+from tests.planted import PLANTED_MESSAGE, planted_resume
 
 from interview_orchestrator import CommunicationMode, Container, SessionConfig, SessionManager
 from interview_orchestrator.archive import export_sessions
@@ -23,7 +24,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 OLD = NOW - timedelta(days=400)
 RECENT = NOW - timedelta(days=10)
 ANSWERS = [
-    "Let me clarify the requirements: ten million users, read heavy, p99 under 100 ms.",
+    PLANTED_MESSAGE,
     "High level: a load balancer, stateless API servers, a cache and a sharded database.",
 ]
 Rows = dict[str, list[tuple[Any, ...]]]
@@ -104,7 +105,7 @@ def archive(container: Any) -> SqlAlchemyArchive:
 def _config(user: str) -> SessionConfig:
     return SessionConfig(
         enabled_modes=[CommunicationMode.TEXT, CommunicationMode.WHITEBOARD],
-        resume_data={"user_id": user, "skills": ["redis", "kafka"], "name": f"{user.title()} X"},
+        resume_data=planted_resume(user_id=user),
         metadata={"cohort": "2026-q4", "ünïcödé": "✓"},
     )
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.planted import PLANTED_MESSAGE, PLANTED_NAME, planted_resume
 from typer.testing import CliRunner
 
 from interview_orchestrator import (
@@ -20,7 +21,7 @@ from interview_orchestrator import (
 )
 from interview_orchestrator.cli import app
 
-ANSWER = "Let me clarify requirements, then shard the database and cache hot keys in Redis."
+ANSWER = PLANTED_MESSAGE
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def cli(container: Any) -> Any:
 
 
 def finished(manager: SessionManager, user: str = "cli-user") -> str:
-    session = manager.create_session(SessionConfig(), user_id=user)
+    session = manager.create_session(SessionConfig(resume_data=planted_resume()), user_id=user)
     manager.start_session(session.id)
     manager.send_message(session.id, ANSWER)
     manager.end_session(session.id)
@@ -164,11 +165,11 @@ def test_an_unknown_session_is_one_line_on_stderr(cli: Any) -> None:
 
 def test_show_prints_the_session_without_resume_contents(cli: Any, manager: SessionManager) -> None:
     session = manager.create_session(
-        SessionConfig(resume_data={"name": "Quinn Secret", "skills": ["go"]})
+        SessionConfig(resume_data=planted_resume(skills=["go"]))
     )
     data = json.loads(cli("sessions", "show", session.id, "--format", "json").output)
     assert data["id"] == session.id and data["status"] == "created" and data["has_resume"] is True
-    assert "Quinn Secret" not in cli("sessions", "show", session.id).output
+    assert PLANTED_NAME not in cli("sessions", "show", session.id).output
 
 
 def test_transcript_csv_uses_the_activity_log_columns(cli: Any, manager: SessionManager) -> None:

@@ -12,22 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dependency_injector import providers
+from tests.planted import PLANTED_API_KEY, planted_resume
 
 from interview_orchestrator import CommunicationMode, SessionConfig, SessionManager
 from interview_orchestrator.llm.openai_chat import OpenAIChatModel, build_openai_client
 from interview_orchestrator.settings import OpenAISettings
 from interview_orchestrator.testing import ScriptedOpenAIServer
 
-RESUME = {
-    "user_id": "cand-openai",
-    "name": "Grace Example",
-    "email": "grace@example.org",
-    "phone": "+44 20 7946 0958",
-    "school": "Example Institute of Technology",
-    "skills": ["redis", "kafka"],
-    "years_experience": 7,
-    "current_role": "staff engineer",
-}
+RESUME = planted_resume(user_id="cand-openai", current_role="staff engineer")
 
 
 @pytest.fixture
@@ -41,7 +34,7 @@ def gateway(scripted_openai_server: ScriptedOpenAIServer) -> Callable[..., OpenA
             max_retries=max_retries,
             **settings,
         )
-        client = build_openai_client(tuned, "sk-test-not-a-real-key")
+        client = build_openai_client(tuned, PLANTED_API_KEY)
         return OpenAIChatModel(lambda: client, tuned)
 
     return build
@@ -50,9 +43,10 @@ def gateway(scripted_openai_server: ScriptedOpenAIServer) -> Callable[..., OpenA
 @pytest.fixture
 def openai_container(interview_container: Any, scripted_openai_server: ScriptedOpenAIServer) -> Any:
     """The plugin's container (temporary SQLite, logs captured) with its openai provider
-    pointed at the scripted server: 2 s timeout, no transport retries, one retry of an
+    pointed at the scripted server with the planted API key: 2 s timeout, no transport retries, one retry of an
     invalid answer."""
     scripted_openai_server.connect(interview_container, timeout=2.0, max_retries=0)
+    interview_container.openai_api_key.override(providers.Object(PLANTED_API_KEY))
     interview_container.config.openai.invalid_answer_retries.from_value(1)
     return interview_container
 

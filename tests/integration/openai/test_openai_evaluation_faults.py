@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tests.planted import PLANTED_MESSAGE
 
 from interview_orchestrator import (
     EvaluationError,
@@ -61,7 +62,7 @@ def completed(
         scripted_openai_server.handler = interviewer_only
         session = manager.create_session(openai_config())
         manager.start_session(session.id)
-        manager.send_message(session.id, "Requirements: 100M links a month, read heavy.")
+        manager.send_message(session.id, PLANTED_MESSAGE)
         manager.send_message(session.id, "A load balancer, API servers, a cache and a database.")
         scripted_openai_server.clear_requests()
         scripted_openai_server.enqueue(*evaluation_responses)

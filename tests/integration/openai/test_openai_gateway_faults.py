@@ -8,6 +8,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 import pytest
+from tests.planted import PLANTED_API_KEY, planted_in
 
 from interview_orchestrator.errors import ProviderError, ProviderResponseError
 from interview_orchestrator.llm.openai_chat import OpenAIChatModel
@@ -127,7 +128,7 @@ def test_an_unreachable_server_is_a_connection_error_naming_the_url(gateway: Gat
 @pytest.mark.parametrize(
     ("response", "hint"),
     [
-        (error(401, "Incorrect API key provided: sk-test***key"), "check OPENAI_API_KEY"),
+        (error(401, f"Incorrect API key provided: {PLANTED_API_KEY}"), "check OPENAI_API_KEY"),
         (error(404, "The model does not exist"), "check openai.model"),
         (error(400, "response_format json_schema is not supported"), "json_object"),
     ],
@@ -143,7 +144,7 @@ def test_client_errors_are_not_retried_and_say_what_to_check(
     with pytest.raises(ProviderError, match=hint) as raised:
         gateway(max_retries=2).complete(REQUEST)
     assert len(scripted_openai_server.chat_requests) == 1
-    assert "sk-test" not in str(raised.value)
+    assert planted_in(str(raised.value)) == []
 
 
 @pytest.mark.parametrize(

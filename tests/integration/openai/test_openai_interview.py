@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tests.planted import PLANTED_API_KEY, PLANTED_MESSAGE, planted_in
 
 from interview_orchestrator import (
     CommunicationMode,
@@ -33,7 +34,7 @@ from interview_orchestrator.testing import (
 ConfigFor = Callable[..., SessionConfig]
 BOARD = {"shapes": [{"id": "lb", "label": "load balancer"}, {"id": "db", "label": "sharded db"}]}
 ANSWERS = [
-    "Let me clarify requirements: 100M new links a month, read heavy, p99 under 50 ms.",
+    PLANTED_MESSAGE,
     "High level: load balancer, stateless API servers, Redis cache, sharded key-value store.",
     "Codes come from a key service handing out base62 ranges, so there are no collisions.",
 ]
@@ -108,10 +109,7 @@ def test_the_model_sees_only_the_resume_fields_the_template_asks_for(
     scripted_openai_server.handler = plausible_responder
     run_interview(manager, openai_config())
     bodies = [r.text for r in scripted_openai_server.chat_requests]
-    assert all("Grace" not in body for body in bodies)
-    assert all("grace@example.org" not in body for body in bodies)
-    assert all("7946" not in body for body in bodies)
-    assert all("Example Institute" not in body for body in bodies)
+    assert all(set(planted_in(body)) <= {"message"} for body in bodies)  # answers go in
     assert '\\"skills\\": [\\"redis\\", \\"kafka\\"]' in bodies[0]
     assert '\\"years_experience\\": 7' in bodies[0]
 
@@ -155,14 +153,14 @@ def test_the_key_is_read_from_the_environment(
     openai_config: ConfigFor,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-1234")
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED_API_KEY)
     interview_container.config.openai.base_url.from_value(scripted_openai_server.base_url)
     scripted_openai_server.handler = plausible_responder
     manager = interview_container.session_manager()
     session = manager.create_session(openai_config())
     manager.start_session(session.id)
     sent = scripted_openai_server.chat_requests[0]
-    assert sent.headers["authorization"] == "Bearer sk-from-the-environment-1234"
+    assert sent.headers["authorization"] == f"Bearer {PLANTED_API_KEY}"
 
 
 def test_a_failing_provider_falls_back_to_offline_for_the_whole_session(
