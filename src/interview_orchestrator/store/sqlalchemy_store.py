@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     RowMapping,
+    Select,
     and_,
     case,
     delete,
@@ -343,32 +344,20 @@ class SqlAlchemyDataStore:
             .order_by(INTERVIEWER_NOTES.c.id)
         )
 
-        def tx(conn: Connection) -> list[InterviewerNote]:
-            notes = [
-                InterviewerNote(
-                    session_id=row["session_id"],
-                    message_seq=row["message_seq"],
-                    content=row["content"],
-                    created_at=row["created_at"],
-                )
-                for row in conn.execute(query).mappings()
-            ]
-            if not notes:
-                _require_exists(conn, session_id)
-            return notes
+        def note(row: RowMapping) -> InterviewerNote:
+            return InterviewerNote(
+                session_id=row["session_id"],
+                message_seq=row["message_seq"],
+                content=row["content"],
+                created_at=row["created_at"],
+            )
 
-        return self._read(f"read the interviewer notes of session {session_id!r}", tx)
+        return self._session_rows("the interviewer notes", session_id, query, note)
 
     def get_transcript(self, session_id: str) -> list[Message]:
         query = select(MESSAGES).where(MESSAGES.c.session_id == session_id).order_by(MESSAGES.c.seq)
 
-        def tx(conn: Connection) -> list[Message]:
-            messages = [_message_from_row(row) for row in conn.execute(query).mappings()]
-            if not messages:
-                _require_exists(conn, session_id)
-            return messages
-
-        return self._read(f"read the transcript of session {session_id!r}", tx)
+        return self._session_rows("the transcript", session_id, query, _message_from_row)
 
     def recent_messages(self, session_id: str, limit: int) -> list[Message]:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -381,13 +370,8 @@ class SqlAlchemyDataStore:
             .limit(limit)
         )
 
-        def tx(conn: Connection) -> list[Message]:
-            rows = conn.execute(query).mappings().all() if limit else []
-            if not rows:
-                _require_exists(conn, session_id)
-            return [_message_from_row(row) for row in reversed(rows)]
-
-        return self._read(f"read the messages of session {session_id!r}", tx)
+        newest_first = self._session_rows("the messages", session_id, query, _message_from_row)
+        return newest_first[::-1]
 
     def list_transitions(self, session_id: str) -> list[TransitionRecord]:
         query = (
@@ -396,13 +380,7 @@ class SqlAlchemyDataStore:
             .order_by(TRANSITIONS.c.id)
         )
 
-        def tx(conn: Connection) -> list[TransitionRecord]:
-            records = [_transition_from_row(row) for row in conn.execute(query).mappings()]
-            if not records:
-                _require_exists(conn, session_id)
-            return records
-
-        return self._read(f"read the transitions of session {session_id!r}", tx)
+        return self._session_rows("the transitions", session_id, query, _transition_from_row)
 
     # ------------------------------------------------------------------ evaluations
 
@@ -663,6 +641,24 @@ class SqlAlchemyDataStore:
         return self._write(f"delete session {session_id!r}", tx)
 
     # ------------------------------------------------------------------ transactions
+
+    def _session_rows(
+        self,
+        what: str,
+        session_id: str,
+        query: Select[Any],
+        convert: Callable[[RowMapping], T],
+    ) -> list[T]:
+        """The rows ``query`` finds for one session, converted; an empty result is told apart
+        from an unknown session (``SessionNotFoundError``) in the same transaction."""
+
+        def tx(conn: Connection) -> list[T]:
+            items = [convert(row) for row in conn.execute(query).mappings()]
+            if not items:
+                _require_exists(conn, session_id)
+            return items
+
+        return self._read(f"read {what} of session {session_id!r}", tx)
 
     def _read(self, what: str, fn: Callable[[Connection], T]) -> T:
         return self._run(self._reader, what, fn, pass_integrity=False)
