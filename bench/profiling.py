@@ -1,0 +1,274 @@
+"""A statistical profile of the append path (``send_message``), attributed to cost centres.
+
+pyinstrument samples the stack every 100 µs. Each sample's time goes to one cost centre: the
+database call at the leaf (SQLite's COMMIT and statement execution, PostgreSQL round trips),
+else the first call from the library's own code into a dependency (SQLAlchemy statement
+building, execution, transactions, result rows; JSON; logging ...), else the library's own
+Python code. pyinstrument is optional: ``pip install pyinstrument`` to get this section.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from .plan import ANSWER
+from .workload import build_container, session_config
+
+INTERVAL: Final = 0.0001
+_OWN: Final = ("/interview_orchestrator/", "/bench/")
+_SQLITE_WORK: Final = frozenset(
+    {
+        "Cursor.execute",
+        "Cursor.executemany",
+        "Cursor.fetchone",
+        "Cursor.fetchall",
+        "Cursor.fetchmany",
+        "Connection.execute",
+        "Cursor.close",
+        "Connection.cursor",
+    }
+)
+COMMIT: Final = "COMMIT (the database makes the transaction durable)"
+SQLITE_STATEMENTS: Final = "SQLite running the statements"
+POSTGRES_ROUND_TRIPS: Final = "PostgreSQL round trips (server work and loopback)"
+BUILD: Final = "SQLAlchemy: building statements on every call"
+EXECUTE: Final = "SQLAlchemy: executing statements (cache key, binding, cursor, result set-up)"
+TRANSACTION: Final = "SQLAlchemy: transaction scope (pool checkout, BEGIN, commit call, return)"
+ROWS: Final = "SQLAlchemy: fetching result rows"
+OWN: Final = "the library's own Python code (validation, rows to domain objects, orchestration)"
+JSON: Final = "JSON encoding and decoding"
+#: The database's own work, which the floor pays as well.
+DATABASE_CENTRES: Final = frozenset({COMMIT, SQLITE_STATEMENTS})
+LOGGING: Final = "logging calls (structlog processors run even with logging disabled)"
+#: What could be done about each cost centre (the profile names the largest ones). The gains
+#: quoted were measured on the benchmark machine by applying each change by hand to a scratch
+#: copy of the library (SQLite with synchronous NORMAL, so that no fsync blurs them).
+REMEDIES: Final = {
+    COMMIT: (
+        "The durability itself: two commits per turn, because the candidate's message is made "
+        "durable before the AI is asked, and the floor pays exactly the same. Only fewer or "
+        "cheaper commits reduce it: `synchronous=NORMAL` (not the default, see below) or, on a "
+        "busy server, one commit shared by concurrent turns (group commit)."
+    ),
+    SQLITE_STATEMENTS: (
+        "SQLite's own work on the statements the floor runs too, plus the library's BEGIN of "
+        "every read and the session re-read in `save_transition`."
+    ),
+    POSTGRES_ROUND_TRIPS: (
+        "More round trips per turn than the floor: a pre-ping (`pool_pre_ping=True` in "
+        "`store/engine.py`) at each of the four connection checkouts, and BEGIN/COMMIT around "
+        "the two reads. Dropping the pre-ping (rely on `pool_recycle` and on retrying a "
+        "transaction whose connection was invalidated, in `SqlAlchemyDataStore._run`) saved "
+        "0.3 ms of a 3.4 ms turn; running the reads in autocommit saves two round trips more."
+    ),
+    BUILD: (
+        "`store/sqlalchemy_store.py` builds its statements anew on every call (`update()`, "
+        "`Column.__add__`, `.where()`, `.values()`), and a new statement must also compute its "
+        "cache key. Build the hot ones once at import with `bindparam()`: `_load_session`'s "
+        "SELECT, `append_message`'s `UPDATE ... RETURNING` (with and without "
+        "`interviewer_state`), `recent_messages`' SELECT (`.limit(bindparam(...))`), and "
+        "execute `insert(MESSAGES)` with one dict instead of a one-element list (executemany). "
+        "Measured by hand: a turn went from 1.9 ms to 0.9-1.0 ms (SQLite) and from 3.4 ms to "
+        "2.5 ms (PostgreSQL) — the largest single gain."
+    ),
+    EXECUTE: (
+        "SQLAlchemy Core's cost per statement: cache key, compiled-cache lookup, bind "
+        "processors (`UtcDateTime`, JSON), cursor and result set-up. Prebuilt statements remove "
+        "the cache-key part; the rest scales with the six statements in four transactions of "
+        "a turn: storing the candidate's message and reading the recent messages in one "
+        "transaction (one `DataStore` call) removes one of them."
+    ),
+    TRANSACTION: (
+        "Four transactions per turn, each a pool checkout, a BEGIN issued by the `begin` event "
+        "listener through SQLAlchemy's whole execution path (`exec_driver_sql`), a commit and "
+        "a pool return. In `store/engine.py` `_on_begin`: send the BEGIN on the driver "
+        "connection (wrapping a driver error in SQLAlchemy's `OperationalError`, so that the "
+        "store still retries a busy database), and none for the single-statement reads; and "
+        "store the candidate's message and read the recent messages in one transaction. The "
+        "BEGIN changes measured by hand: -0.2 to -0.35 ms per turn."
+    ),
+    ROWS: (
+        "Row objects and mappings for every row read, the 20 recent messages of each turn "
+        "above all (with the `UtcDateTime` result processor on each)."
+    ),
+    OWN: (
+        "Domain objects built from rows (20 `Message`s, a `Session` per turn), the lifecycle "
+        "checks, the router's per-provider state copies. Of these, `_session_from_row` "
+        "rebuilds `SessionConfig` through `from_dict`, which re-validates the résumé and the "
+        "metadata with `plain_json` (a JSON dump, a load and a depth walk each) although they "
+        "come straight from JSON columns: 17.6 µs per session read against 1.9 µs for a "
+        "constructor of stored data that skips the copy — little per turn, but about 0.8 ms "
+        "of a 50-session page of `list_sessions`."
+    ),
+    LOGGING: (
+        "`logging.py` `processors()`: the whole chain (context merge, timestamp, shaping, "
+        "redaction regexes, JSON rendering) runs for every `info` call even when the stdlib "
+        "logger then drops the record (logging disabled, or a level above INFO). Put "
+        "`structlog.stdlib.filter_by_level` first: -0.2 ms per turn measured by hand."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Frame:
+    function: str
+    path: str
+    cls: str
+
+    @classmethod
+    def parse(cls, info: str) -> _Frame:
+        identifier, *attributes = info.split("\x01")
+        function, path, _line = [*identifier.split("\x00"), "", ""][:3]
+        owner = next((a[1:] for a in attributes if a.startswith("c")), "")
+        return cls(function, path, owner)
+
+    @property
+    def own(self) -> bool:
+        return any(marker in self.path for marker in _OWN)
+
+    @property
+    def package(self) -> str:
+        if self.path == "<built-in>":
+            return "built-in"
+        if "site-packages/" in self.path:
+            return self.path.split("site-packages/", 1)[1].split("/", 1)[0]
+        if self.path.startswith("<"):
+            return self.path.strip("<>").split()[0]
+        return "stdlib:" + Path(self.path).stem
+
+    @property
+    def name(self) -> str:
+        if self.cls and "." not in self.function:
+            return f"{self.cls}.{self.function}"
+        return self.function
+
+
+def _database_centre(stack: Sequence[_Frame]) -> tuple[str, str] | None:
+    """Time spent in the database driver: committing, running statements, round trips."""
+    leaf = stack[-1]
+    if leaf.package == "built-in" and leaf.function == "Connection.commit":
+        return COMMIT, "sqlite3 Connection.commit"
+    driver = [f for f in stack if f.package.startswith("psycopg")]
+    if driver:
+        if any(f.function == "commit" for f in driver):
+            return COMMIT, "psycopg Connection.commit"
+        cause = next((f.function for f in stack if f.function in _POSTGRES_CAUSES), "statement")
+        return POSTGRES_ROUND_TRIPS, _POSTGRES_CAUSES.get(cause, cause)
+    if leaf.package == "built-in" and leaf.function in _SQLITE_WORK:
+        return SQLITE_STATEMENTS, f"sqlite3 {leaf.function}"
+    return None
+
+
+_POSTGRES_CAUSES: Final = {
+    "do_ping": "pre-ping at pool checkout",
+    "_connection_begin_impl": "BEGIN",
+    "do_begin": "BEGIN",
+    "do_rollback": "ROLLBACK (reset on return)",
+    "_execute_context": "statement",
+}
+
+_TRANSACTION_CALLS: Final = frozenset({"begin", "connect", "exec_driver_sql"})
+_INTERPRETER: Final = frozenset({"built-in", "string", "frozen"})
+#: Where a call from the library's code into a dependency lands, first match wins.
+_DEPENDENCY_RULES: Final[tuple[tuple[Callable[[_Frame], bool], str], ...]] = (
+    (lambda f: f.package == "sqlalchemy" and ("/sql/" in f.path or "generated" in f.path), BUILD),
+    (lambda f: f.package == "sqlalchemy" and "/engine/result.py" in f.path, ROWS),
+    (lambda f: f.package == "sqlalchemy" and f.function in _TRANSACTION_CALLS, TRANSACTION),
+    (lambda f: f.package == "sqlalchemy" and f.function in ("execute", "scalar"), EXECUTE),
+    (lambda f: f.package == "sqlalchemy", "SQLAlchemy: other"),
+    (lambda f: f.package == "structlog", LOGGING),
+    (lambda f: "/json/" in f.path, JSON),
+    # The library's own code calling into the standard library or a built-in.
+    (lambda f: f.package in _INTERPRETER or f.package.startswith("stdlib:"), OWN),
+)
+
+
+def cost_centre(stack: Sequence[_Frame]) -> tuple[str, str]:
+    """The cost centre of one sample and a finer label (the call that leads there)."""
+    database = _database_centre(stack)
+    if database is not None:
+        return database
+    own = [index for index, frame in enumerate(stack) if frame.own]
+    if not own:
+        return "other", stack[-1].name
+    if own[-1] == len(stack) - 1:
+        here = stack[-1]
+        return OWN, f"{Path(here.path).stem}.{here.name}"
+    boundary = stack[own[-1] + 1]
+    if boundary.package == "stdlib:contextlib" and own[-1] + 2 < len(stack):
+        boundary = stack[own[-1] + 2]  # `with engine.begin()`: the generator it enters
+    label = f"{boundary.package}: {boundary.name}"
+    centre = next((c for matches, c in _DEPENDENCY_RULES if matches(boundary)), boundary.package)
+    return centre, label
+
+
+def profile_turns(
+    url: str, synchronous: str, turns: int, text_file: str | None = None
+) -> dict[str, Any]:
+    """Profile ``turns`` calls of ``send_message`` on one session (warmed up first)."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return {
+            "available": False,
+            "reason": "pyinstrument is not installed: `.venv/bin/pip install pyinstrument`",
+        }
+    container = build_container(url, synchronous=synchronous)
+    try:
+        manager = container.session_manager()
+        session = manager.create_session(session_config("profiled"), user_id="profiled")
+        manager.start_session(session.id)
+        for _ in range(20):
+            manager.send_message(session.id, ANSWER)
+        began = time.perf_counter()
+        for _ in range(turns):
+            manager.send_message(session.id, ANSWER)
+        unprofiled = (time.perf_counter() - began) / turns
+        profiler = Profiler(interval=INTERVAL)
+        profiler.start()
+        for _ in range(turns):
+            manager.send_message(session.id, ANSWER)
+        profiler.stop()
+    finally:
+        container.shutdown_resources()
+    recorded = profiler.last_session
+    assert recorded is not None
+    if text_file is not None:
+        Path(text_file).write_text(profiler.output_text(unicode=False, color=False))
+    centres: dict[str, float] = defaultdict(float)
+    labels: dict[tuple[str, str], float] = defaultdict(float)
+    total = 0.0
+    for stack_infos, seconds in recorded.frame_records:
+        stack = [_Frame.parse(info) for info in stack_infos]
+        if not any(f.function == "send_message" for f in stack):
+            continue
+        centre, label = cost_centre(stack)
+        centres[centre] += seconds
+        labels[(centre, label)] += seconds
+        total += seconds
+    return {
+        "available": True,
+        "turns": turns,
+        "turn_seconds_unprofiled": unprofiled,
+        "turn_seconds_profiled": total / turns,
+        "centres": sorted(
+            (
+                {"centre": c, "share": s / total, "seconds_per_turn": s / turns}
+                for c, s in centres.items()
+            ),
+            key=_by_share,
+        ),
+        "calls": sorted(
+            ({"centre": c, "call": label, "share": s / total} for (c, label), s in labels.items()),
+            key=_by_share,
+        )[:15],
+    }
+
+
+def _by_share(row: dict[str, Any]) -> float:
+    return -float(row["share"])
