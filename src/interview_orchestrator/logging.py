@@ -105,6 +105,26 @@ def redact(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     return cleaned
 
 
+_METHOD_LEVELS: Final = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "exception": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
+
+def drop_below_level(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """Processor: drop a line the stdlib logger would not emit, before any work is done on it.
+    Asks ``isEnabledFor``, the logger's own decision (a test harness may widen it)."""
+    if logger.isEnabledFor(_METHOD_LEVELS.get(method_name, logging.INFO)):
+        return event_dict
+    raise structlog.DropEvent
+
+
 def shape(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """Processor: the fixed line schema; anything else a caller passed goes under ``metadata``."""
     metadata = dict(event_dict.pop("metadata", None) or {})
@@ -155,6 +175,7 @@ def build_logger(enabled: bool = True, level: str = "INFO") -> structlog.stdlib.
         std_logger.propagate = False
     return structlog.wrap_logger(  # type: ignore[no-any-return]
         std_logger,
-        processors=processors(),
+        # First, the level: a line nobody will see costs nothing more (no redaction regexes).
+        processors=[drop_below_level, *processors()],
         wrapper_class=structlog.stdlib.BoundLogger,
     )

@@ -51,3 +51,11 @@ def test_a_failure_carries_its_stack_but_no_local_variables(capsys: pytest.Captu
     assert line["exception"][0]["exc_type"] == "ValueError"
     assert line["exception"][0]["frames"]
     assert answer not in json.dumps(line)
+
+
+def test_lines_below_the_level_are_not_written(capsys: pytest.CaptureFixture[str]) -> None:
+    log = build_logger(level="WARNING").bind(component="Test")
+    log.info("quiet", operation="op")
+    log.warning("loud", operation="op")
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
+    assert [line["message"] for line in lines] == ["loud"]

@@ -17,11 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Engine,
+    Integer,
     RowMapping,
     Select,
+    Update,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -61,7 +65,7 @@ from ..models import (
 )
 from ..ports import DataStore, EvaluationOutcome, TransitionResult
 from .engine import SQLITE_BEGIN_OPTION
-from .schema import EVALUATIONS, INTERVIEWER_NOTES, MESSAGES, SESSIONS, TRANSITIONS
+from .schema import EVALUATIONS, INTERVIEWER_NOTES, MESSAGES, SESSIONS, TRANSITIONS, UtcDateTime
 
 T = TypeVar("T")
 
@@ -75,6 +79,39 @@ _MAX_NOTES: Final = 50
 _MAX_NOTE_CHARS: Final = 4000
 _ACTIVE: Final = SessionStatus.ACTIVE.value
 _FINISHED: Final = frozenset({EvaluationStatus.READY, EvaluationStatus.NO_EVIDENCE})
+
+# The statements of the turn path, built once: building a statement costs as much as running
+# it, and a prebuilt one keeps its compiled form in SQLAlchemy's cache.
+_SESSION_BY_ID: Final = select(SESSIONS).where(SESSIONS.c.id == bindparam("b_id"))
+_SESSION_ID: Final = select(SESSIONS.c.id).where(SESSIONS.c.id == bindparam("b_id"))
+_SESSION_STATUS: Final = select(SESSIONS.c.status).where(SESSIONS.c.id == bindparam("b_id"))
+_RECENT_MESSAGES: Final = (
+    select(MESSAGES)
+    .where(MESSAGES.c.session_id == bindparam("b_id"))
+    .order_by(MESSAGES.c.seq.desc())
+    .limit(bindparam("b_limit", type_=Integer))
+)
+
+
+def _bump(*, only_active: bool, with_state: bool) -> Update:
+    """``message_count + 1`` returning the new count: the next message's sequence number."""
+    changes: dict[str, Any] = {
+        "message_count": SESSIONS.c.message_count + 1,
+        "last_activity_at": bindparam("b_at", type_=UtcDateTime()),
+    }
+    if with_state:
+        changes["interviewer_state"] = bindparam("b_state", type_=JSON())
+    where = [SESSIONS.c.id == bindparam("b_id")]
+    if only_active:
+        where.append(SESSIONS.c.status == _ACTIVE)
+    return update(SESSIONS).where(*where).values(changes).returning(SESSIONS.c.message_count)
+
+
+_BUMPS: Final = {
+    (only_active, with_state): _bump(only_active=only_active, with_state=with_state)
+    for only_active in (True, False)
+    for with_state in (True, False)
+}
 
 
 class SqlAlchemyDataStore:
@@ -293,30 +330,23 @@ class SqlAlchemyDataStore:
         notes: Sequence[str] = (),
     ) -> Message:
         note_texts = _note_texts(notes)
-        changes: dict[str, Any] = {
-            "message_count": SESSIONS.c.message_count + 1,
-            "last_activity_at": message.created_at,
-        }
+        with_state = interviewer_state is not None
+        params: dict[str, Any] = {"b_id": session_id, "b_at": message.created_at}
         if interviewer_state is not None:
-            changes["interviewer_state"] = plain_json(interviewer_state, "interviewer_state")
-        bump = update(SESSIONS).values(changes).returning(SESSIONS.c.message_count)
+            params["b_state"] = plain_json(interviewer_state, "interviewer_state")
 
         def tx(conn: Connection) -> Message:
             late = False
-            row = conn.execute(
-                bump.where(SESSIONS.c.id == session_id, SESSIONS.c.status == _ACTIVE)
-            ).first()
+            row = conn.execute(_BUMPS[(True, with_state)], params).first()
             if row is None:
-                status = conn.execute(
-                    select(SESSIONS.c.status).where(SESSIONS.c.id == session_id)
-                ).scalar()
+                status = conn.execute(_SESSION_STATUS, {"b_id": session_id}).scalar()
                 if status is None:
                     raise SessionNotFoundError(session_id)
                 # "Late" is a message for a session that has left ACTIVE; a session that was
                 # never started has no conversation to be late to.
                 if not allow_late or status == SessionStatus.CREATED.value:
                     raise InvalidStateTransitionError(session_id, status, "send a message to")
-                row = conn.execute(bump.where(SESSIONS.c.id == session_id)).first()
+                row = conn.execute(_BUMPS[(False, with_state)], params).first()
                 assert row is not None
                 late = True
             (stored,) = _insert_messages(conn, session_id, [message], int(row[0]), late=late)
@@ -363,14 +393,13 @@ class SqlAlchemyDataStore:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidInputError(f"limit must be a non-negative integer, got {limit!r}")
         # Newest first through the (session_id, seq) primary key, then put back in order.
-        query = (
-            select(MESSAGES)
-            .where(MESSAGES.c.session_id == session_id)
-            .order_by(MESSAGES.c.seq.desc())
-            .limit(limit)
+        newest_first = self._session_rows(
+            "the messages",
+            session_id,
+            _RECENT_MESSAGES,
+            _message_from_row,
+            params={"b_id": session_id, "b_limit": limit},
         )
-
-        newest_first = self._session_rows("the messages", session_id, query, _message_from_row)
         return newest_first[::-1]
 
     def list_transitions(self, session_id: str) -> list[TransitionRecord]:
@@ -648,12 +677,14 @@ class SqlAlchemyDataStore:
         session_id: str,
         query: Select[Any],
         convert: Callable[[RowMapping], T],
+        *,
+        params: Mapping[str, Any] | None = None,
     ) -> list[T]:
         """The rows ``query`` finds for one session, converted; an empty result is told apart
         from an unknown session (``SessionNotFoundError``) in the same transaction."""
 
         def tx(conn: Connection) -> list[T]:
-            items = [convert(row) for row in conn.execute(query).mappings()]
+            items = [convert(row) for row in conn.execute(query, params).mappings()]
             if not items:
                 _require_exists(conn, session_id)
             return items
@@ -735,7 +766,7 @@ def _is_contention(exc: OperationalError) -> bool:
 
 
 def _load_session(conn: Connection, session_id: str) -> Session | None:
-    row = conn.execute(select(SESSIONS).where(SESSIONS.c.id == session_id)).mappings().first()
+    row = conn.execute(_SESSION_BY_ID, {"b_id": session_id}).mappings().first()
     if row is None:
         return None
     try:
@@ -768,7 +799,7 @@ def _require_session(conn: Connection, session_id: str) -> Session:
 
 
 def _require_exists(conn: Connection, session_id: str) -> None:
-    found = conn.execute(select(SESSIONS.c.id).where(SESSIONS.c.id == session_id)).first()
+    found = conn.execute(_SESSION_ID, {"b_id": session_id}).first()
     if found is None:
         raise SessionNotFoundError(session_id)
 
