@@ -750,9 +750,16 @@ def _store_error(what: str, exc: SQLAlchemyError) -> DataStoreError:
         hint = "it conflicts with stored data"
     elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
         hint = "the connection to the database was lost"
+    elif isinstance(exc, OperationalError) and _is_connection_refused(detail):
+        hint = "could not connect to the database: check that it is running and the URL"
     else:
         hint = "database error"
     return DataStoreError(f"could not {what}: {hint} ({type(cause).__name__}: {detail})")
+
+
+def _is_connection_refused(detail: str) -> bool:
+    """A PostgreSQL (psycopg) connection that could not be made."""
+    return detail.startswith("connection failed") or "Connection refused" in detail
 
 
 def _is_contention(exc: OperationalError) -> bool:
