@@ -361,8 +361,7 @@ class SessionManager:
     def get_evaluation(self, session_id: str) -> EvaluationReport | None:
         sid = parse_session_id(session_id)
         with self._operation("get_evaluation", sid, quiet=True):
-            self._store.get_session(sid)
-            return self._store.get_evaluation(sid)
+            return self._store.get_evaluation(sid)  # SessionNotFoundError for an unknown id
 
     def get_active_session(self, user_id: str | None = None) -> Session | None:
         with self._operation("get_active_session", None, quiet=True):

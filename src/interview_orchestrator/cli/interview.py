@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from .. import render
+from ..clock import utc_now
 from ..errors import InterviewPlatformError, InvalidInputError, InvalidStateTransitionError
 from ..models import MAX_JSON_DEPTH, CommunicationMode, Session, SessionConfig, SessionStatus
 from ..ports import TemplateCatalog
@@ -108,8 +109,6 @@ class TerminalInterview:
         return session
 
     def _show_time(self, session: Session) -> None:
-        from ..clock import utc_now
-
         remaining = max(session.remaining_seconds_at(utc_now()), 0)
         self._console.print(
             f"[dim]{render.duration_text(remaining)} left of "
