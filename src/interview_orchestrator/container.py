@@ -3,8 +3,11 @@
 config (YAML + env) ─▶ settings ─▶ engine ─▶ data_store ─┐
                                   templates ─▶ interviewers ─▶ ai_interviewer ─┤
                                   evaluators ─▶ evaluation_manager ─────────┤─▶ session_manager
-                                  communication_manager ─────────────────────┘
+                     engine ─▶ communication_manager ─────────────────────┘   (and worker)
 OPENAI_API_KEY (env) ─▶ openai_client ─▶ chat_model ─▶ the openai interviewer and evaluator
+
+The data store tells the communication manager of every commit that wrote events; on
+PostgreSQL the communication manager also listens for other processes' commits.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.engine import Engine
 from .catalog import YamlTemplateCatalog
 from .clock import utc_now
 from .communication import InProcessCommunicationManager
+from .communication.postgres import PostgresCommunicationManager
 from .evaluation.llm_evaluator import LLMEvaluator
 from .evaluation.rubric_evaluator import RubricEvaluator
 from .evaluation.service import EvaluationService
@@ -31,19 +35,18 @@ from .llm.openai_chat import API_KEY_VARIABLE, OpenAIChatModel, build_openai_cli
 from .logging import build_logger
 from .session_manager import SessionManager
 from .settings import DEFAULT_CONFIG_FILE, DatabaseSettings, LifecycleSettings, Settings
-from .store.archive_store import SqlAlchemyArchive
+from .store.archive import SqlAlchemyArchive
 from .store.encryption import ENV_VAR as ENCRYPTION_KEYS_VAR
 from .store.encryption import FieldCipher
 from .store.engine import create_engine_for
 from .store.migrate import upgrade
 from .store.sqlalchemy_store import SqlAlchemyDataStore
 from .sweeper import Sweeper
+from .worker import EvaluationWorker
 
 
 @contextmanager
-def open_engine(
-    database: DatabaseSettings, cipher: FieldCipher | None = None
-) -> Iterator[Engine]:
+def open_engine(database: DatabaseSettings, cipher: FieldCipher | None = None) -> Iterator[Engine]:
     """The engine for the configured database, migrated if the settings say so, encrypting
     résumés and message texts if keys are set; disposed on ``shutdown_resources()``."""
     engine = create_engine_for(
@@ -65,8 +68,23 @@ def _field_cipher_from_environment() -> FieldCipher | None:
     return FieldCipher.from_setting(os.environ.get(ENCRYPTION_KEYS_VAR))
 
 
-def _seconds(value: int) -> timedelta:
+def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+@contextmanager
+def open_communication(engine: Engine, logger: object) -> Iterator[InProcessCommunicationManager]:
+    """In-process wake-ups, plus ``LISTEN`` on PostgreSQL so that every process hears every
+    commit; its threads stop on ``shutdown_resources()``."""
+    manager = (
+        PostgresCommunicationManager(engine, logger=logger)
+        if engine.dialect.name == "postgresql"
+        else InProcessCommunicationManager(logger=logger)
+    )
+    try:
+        yield manager
+    finally:
+        manager.close()
 
 
 def _time_policy(lifecycle: LifecycleSettings) -> TimePolicy:
@@ -95,12 +113,14 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Resource(open_engine, settings.provided.database, field_cipher)
 
     # --- gateways
-    data_store = providers.Singleton(SqlAlchemyDataStore, engine=engine)
+    communication_manager = providers.Resource(open_communication, engine, logger)
+    data_store = providers.Singleton(
+        SqlAlchemyDataStore, engine=engine, on_events=communication_manager.provided.notify
+    )
     session_archive = providers.Singleton(SqlAlchemyArchive, engine=engine)
     templates = providers.Singleton(
         YamlTemplateCatalog, directories=settings.provided.interviewer.template_dirs
     )
-    communication_manager = providers.Singleton(InProcessCommunicationManager, logger=logger)
 
     # --- the OpenAI-compatible chat model: the key only from the environment; the client is
     # built on first use, so a container without a key builds and a session naming "openai"
@@ -140,7 +160,7 @@ class Container(containers.DeclarativeContainer):
         evaluators=evaluators,
         templates=templates,
         clock=clock,
-        stale_after=providers.Callable(_seconds, settings.provided.evaluation.stale_after_seconds),
+        lease=providers.Callable(_seconds, settings.provided.evaluation.lease_seconds),
         logger=logger,
     )
     session_manager = providers.Factory(
@@ -153,6 +173,10 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         context_messages=settings.provided.interviewer.context_messages,
         time_policy=time_policy,
+        turn_timeout=providers.Callable(
+            _seconds, settings.provided.interviewer.turn_timeout_seconds
+        ),
+        evaluate=settings.provided.evaluation.mode,
     )
     sweeper = providers.Factory(
         Sweeper,
@@ -162,8 +186,16 @@ class Container(containers.DeclarativeContainer):
         pending_grace=providers.Callable(
             _seconds, settings.provided.lifecycle.pending_grace_seconds
         ),
-        stale_after=providers.Callable(_seconds, settings.provided.evaluation.stale_after_seconds),
         batch_size=settings.provided.lifecycle.sweep_batch_size,
+        clock=clock,
+        logger=logger,
+    )
+    worker = providers.Factory(
+        EvaluationWorker,
+        data_store=data_store,
+        evaluation_service=evaluation_manager,
+        communication_manager=communication_manager,
+        poll_interval=settings.provided.worker.poll_interval_seconds,
         clock=clock,
         logger=logger,
     )

@@ -28,12 +28,43 @@ class InvalidStateTransitionError(InterviewPlatformError):
         self.operation = operation
 
 
+class TurnInProgressError(InvalidStateTransitionError):
+    """The previous candidate message is still waiting for the interviewer's reply: one turn at
+    a time (nothing was stored; send again once the reply has come)."""
+
+    def __init__(self, session_id: str, status: str, awaiting_seq: int) -> None:
+        super().__init__(
+            session_id,
+            status,
+            "send a message to",
+            f"the interviewer is still answering message #{awaiting_seq}; wait for its reply",
+        )
+        self.awaiting_seq = awaiting_seq
+
+
 class InvalidInputError(InterviewPlatformError, ValueError):
     """An argument or configuration value is malformed, out of range or unknown."""
 
 
 class ProviderError(InterviewPlatformError):
-    """The AI provider failed or could not be reached."""
+    """The AI provider failed or could not be reached.
+
+    ``retryable``: the same call may succeed later (timeouts, rate limits, outages), as opposed
+    to a refusal that needs a configuration change (bad key, unknown model).
+    ``candidate_message_seq``: set when a turn failed after the candidate's message was stored
+    (it is kept; ``SessionManager.retry_reply`` asks the interviewer again).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        candidate_message_seq: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.candidate_message_seq = candidate_message_seq
 
 
 class ProviderResponseError(ProviderError):

@@ -1,9 +1,19 @@
-"""The session state machine: one table, read by everything that changes a session's status.
+"""The state machines: the session's and the evaluation's, one table each, read by everything
+that changes a status; and what each other operation requires of a session.
 
-CREATED ──start──▶ ACTIVE ──pause──▶ PAUSED
-                      ▲                 │
-                      └─────resume──────┘
-ACTIVE ──end──▶ COMPLETED ◀──end── PAUSED
+Session::
+
+    CREATED ──start──▶ ACTIVE ──pause──▶ PAUSED
+                          ▲                 │
+                          └─────resume──────┘
+    ACTIVE ──end──▶ COMPLETED ◀──end── PAUSED
+
+Evaluation (one per ending)::
+
+    PENDING ──claim──▶ RUNNING ──finish──▶ READY | NO_EVIDENCE
+       ▲                 │  └────fail────▶ FAILED ──claim──▶ RUNNING
+       └────release──────┘   (a RUNNING one whose lease expired may be claimed again;
+                              READY / NO_EVIDENCE only when forced)
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from types import MappingProxyType
 from typing import Final
 
 from .errors import InvalidStateTransitionError
-from .models import EndReason, Session, SessionStatus
+from .models import EndReason, EvaluationStatus, EventType, Session, SessionStatus
 
 
 class Operation(StrEnum):
@@ -38,6 +48,48 @@ TRANSITIONS: Final[Mapping[tuple[Operation, SessionStatus], SessionStatus]] = Ma
         (Operation.END, SessionStatus.PAUSED): SessionStatus.COMPLETED,
     }
 )
+
+
+#: The event each status change writes to the session's log.
+EVENT_OF: Final[Mapping[Operation, EventType]] = MappingProxyType(
+    {
+        Operation.START: EventType.SESSION_STARTED,
+        Operation.PAUSE: EventType.SESSION_PAUSED,
+        Operation.RESUME: EventType.SESSION_RESUMED,
+        Operation.END: EventType.SESSION_COMPLETED,
+    }
+)
+
+
+class Action(StrEnum):
+    """Operations that do not change the status but need the session in a given one."""
+
+    SEND = "send a message to"
+    RETRY_REPLY = "retry the reply of"
+    EVALUATE = "evaluate"
+
+
+#: action -> (the statuses that allow it, why).
+REQUIRES: Final[Mapping[Action, tuple[frozenset[SessionStatus], str]]] = MappingProxyType(
+    {
+        Action.SEND: (frozenset({SessionStatus.ACTIVE}), "input is accepted only while ACTIVE"),
+        Action.RETRY_REPLY: (
+            frozenset({SessionStatus.ACTIVE}),
+            "the interviewer answers only while ACTIVE",
+        ),
+        Action.EVALUATE: (
+            frozenset({SessionStatus.COMPLETED}),
+            "only a COMPLETED session is evaluated",
+        ),
+    }
+)
+
+
+def require(session_id: str, current: SessionStatus, action: Action) -> None:
+    """Refuse ``action`` unless the session's status allows it."""
+    allowed, why = REQUIRES[action]
+    if current not in allowed:
+        raise InvalidStateTransitionError(session_id, current.value, action.value, why)
 
 
 def next_status(session_id: str, current: SessionStatus, operation: Operation) -> SessionStatus:
@@ -118,4 +170,86 @@ def due_action(session: Session, now: datetime, policy: TimePolicy) -> DueAction
             return DueAction(Operation.PAUSE, "idle")
     elif session.status is SessionStatus.PAUSED and now - last_activity >= policy.abandon_after:
         return DueAction(Operation.END, EndReason.ABANDONED.value, EndReason.ABANDONED)
+    return None
+
+
+# --------------------------------------------------------------------------- evaluations
+
+
+class EvaluationOperation(StrEnum):
+    """What happens to an evaluation; ``TAKE_OVER`` claims a RUNNING one whose lease expired
+    (its runner died) and ``FORCE`` regenerates a finished one."""
+
+    CLAIM = "claim"
+    TAKE_OVER = "take_over"
+    FORCE = "force"
+    FINISH = "finish"
+    FAIL = "fail"
+    RELEASE = "release"
+
+
+#: The evaluation's state machine: (operation, status) -> the statuses it may lead to.
+EVALUATION_TRANSITIONS: Final[
+    Mapping[tuple[EvaluationOperation, EvaluationStatus], frozenset[EvaluationStatus]]
+] = MappingProxyType(
+    {
+        (EvaluationOperation.CLAIM, EvaluationStatus.PENDING): frozenset(
+            {EvaluationStatus.RUNNING}
+        ),
+        (EvaluationOperation.CLAIM, EvaluationStatus.FAILED): frozenset({EvaluationStatus.RUNNING}),
+        (EvaluationOperation.TAKE_OVER, EvaluationStatus.RUNNING): frozenset(
+            {EvaluationStatus.RUNNING}
+        ),
+        (EvaluationOperation.FORCE, EvaluationStatus.READY): frozenset({EvaluationStatus.RUNNING}),
+        (EvaluationOperation.FORCE, EvaluationStatus.NO_EVIDENCE): frozenset(
+            {EvaluationStatus.RUNNING}
+        ),
+        (EvaluationOperation.FINISH, EvaluationStatus.RUNNING): frozenset(
+            {EvaluationStatus.READY, EvaluationStatus.NO_EVIDENCE}
+        ),
+        (EvaluationOperation.FAIL, EvaluationStatus.RUNNING): frozenset({EvaluationStatus.FAILED}),
+        (EvaluationOperation.RELEASE, EvaluationStatus.RUNNING): frozenset(
+            {EvaluationStatus.PENDING}
+        ),
+    }
+)
+
+
+def evaluation_sources(operation: EvaluationOperation) -> frozenset[EvaluationStatus]:
+    """The statuses ``operation`` applies to (the store's WHERE clauses are built from these)."""
+    return frozenset(status for (op, status) in EVALUATION_TRANSITIONS if op is operation)
+
+
+def evaluation_targets(operation: EvaluationOperation) -> frozenset[EvaluationStatus]:
+    """The statuses ``operation`` may lead to."""
+    targets: frozenset[EvaluationStatus] = frozenset()
+    for (op, _status), reached in EVALUATION_TRANSITIONS.items():
+        if op is operation:
+            targets |= reached
+    return targets
+
+
+#: A finished evaluation is regenerated only when forced.
+FINISHED_EVALUATION: Final = frozenset({EvaluationStatus.READY, EvaluationStatus.NO_EVIDENCE})
+#: What a background worker picks up by itself: waiting ones (and, by ``TAKE_OVER``, those
+#: whose runner died). A FAILED one waits for someone to retry it.
+WORKER_CLAIMS: Final = frozenset({EvaluationStatus.PENDING})
+
+
+def evaluation_claim(
+    status: EvaluationStatus | None,
+    lease_expires_at: datetime | None,
+    *,
+    now: datetime,
+    force: bool,
+) -> EvaluationOperation | None:
+    """How an evaluation in ``status`` may be claimed now, or None if it may not (another
+    runner holds it, or it is finished and not forced). None status: there is none yet."""
+    if status is None or status in evaluation_sources(EvaluationOperation.CLAIM):
+        return EvaluationOperation.CLAIM
+    if status in evaluation_sources(EvaluationOperation.TAKE_OVER):
+        expired = lease_expires_at is None or lease_expires_at <= now
+        return EvaluationOperation.TAKE_OVER if expired else None
+    if force and status in evaluation_sources(EvaluationOperation.FORCE):
+        return EvaluationOperation.FORCE
     return None

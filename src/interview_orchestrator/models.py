@@ -45,6 +45,18 @@ class EvaluationStatus(StrEnum):
     FAILED = "failed"
 
 
+class EventType(StrEnum):
+    """What an event of the session's log records (``SessionEvent.type``)."""
+
+    SESSION_STARTED = "session.started"
+    SESSION_PAUSED = "session.paused"
+    SESSION_RESUMED = "session.resumed"
+    SESSION_COMPLETED = "session.completed"
+    MESSAGE_CREATED = "message.created"
+    PHASE_CHANGED = "phase.changed"
+    EVALUATION_UPDATED = "evaluation.updated"
+
+
 class EndReason(StrEnum):
     """Why a session reached COMPLETED."""
 
@@ -66,10 +78,17 @@ MAX_JSON_BYTES: Final = 256 * 1024
 MAX_JSON_DEPTH: Final = 32
 MAX_PAGE_SIZE: Final = 1000
 MAX_OFFSET: Final = 10_000_000
+MAX_CLIENT_MESSAGE_ID_CHARS: Final = 128
+MAX_EVENT_PAGE: Final = 1000
+DEFAULT_TENANT: Final = "default"
 DEFAULT_TEMPLATE: Final = "system_design"
 DEFAULT_PROVIDER: Final = "offline"
 
 _NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+#: Tenant ids name organisations in URLs, logs and keys: short, ASCII, no separators that
+#: would need escaping.
+_TENANT_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_CLIENT_ID_PATTERN: Final = re.compile(r"^[\x21-\x7e]{1,128}$")
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
 #: Unicode categories a user id may not contain: controls, invisible formatting (bidi
 #: overrides such as U+202E, zero-width characters), surrogates, line/paragraph separators.
@@ -115,6 +134,39 @@ def parse_user_id(value: object) -> str:
             "lone surrogate)"
         )
     return text
+
+
+def parse_tenant_id(value: object) -> str:
+    """A tenant id: 1-64 ASCII letters, digits, '_', '-', '.', starting with a letter or digit."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"tenant id must be a string, got {type(value).__name__}")
+    if not _TENANT_PATTERN.match(value):
+        raise InvalidInputError(
+            f"malformed tenant id {_preview(value)}: use 1-64 ASCII letters, digits, '_', '-' "
+            "or '.', starting with a letter or digit"
+        )
+    return value
+
+
+def parse_client_message_id(value: object) -> str:
+    """A caller's idempotency key for one message: 1-128 printable ASCII characters."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"client_message_id must be a string, got {type(value).__name__}")
+    if not _CLIENT_ID_PATTERN.match(value):
+        raise InvalidInputError(
+            f"malformed client_message_id {_preview(value)}: use 1-{MAX_CLIENT_MESSAGE_ID_CHARS} "
+            "printable ASCII characters without spaces (a UUID, say)"
+        )
+    return value
+
+
+def parse_cursor(value: object, what: str = "after") -> int:
+    """An event or message cursor: a non-negative integer (0: from the beginning)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{what} must be a non-negative integer, got {_preview(value)}")
+    if value < 0:
+        raise InvalidInputError(f"{what} must not be negative, got {value}")
+    return value
 
 
 def validate_page(limit: object, offset: object) -> tuple[int, int]:
@@ -318,6 +370,8 @@ class Session:
     status: SessionStatus
     config: SessionConfig
     created_at: datetime
+    #: The organisation the session belongs to; callers scoped to another never see it.
+    tenant_id: str = DEFAULT_TENANT
     started_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: EndReason | None = None
@@ -328,6 +382,22 @@ class Session:
     active_since: datetime | None = None
     version: int = 0
     interviewer_state: Mapping[str, Any] = field(default_factory=dict)
+    #: The cursor of the session's newest event (0: none yet).
+    event_count: int = 0
+    #: The candidate message still waiting for the interviewer's reply (one turn at a time),
+    #: and until when that claim holds (a crashed process's turn expires).
+    turn_seq: int | None = None
+    turn_expires_at: datetime | None = None
+    #: The interview phase the interviewer reported last (None before the start).
+    phase: str | None = None
+
+    def turn_in_progress_at(self, now: datetime) -> bool:
+        """True while a candidate message is waiting for a reply that may still come."""
+        return (
+            self.turn_seq is not None
+            and self.turn_expires_at is not None
+            and self.turn_expires_at > now
+        )
 
     def active_seconds_at(self, now: datetime) -> float:
         """Time spent ACTIVE up to ``now``; paused time does not count."""
@@ -349,6 +419,10 @@ class NewMessage:
     mode: CommunicationMode
     content: str
     created_at: datetime
+    #: The caller's idempotency key (candidate messages).
+    client_message_id: str | None = None
+    #: The candidate message an interviewer reply answers.
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +436,38 @@ class Message:
     content: str
     created_at: datetime
     late: bool = False
+    client_message_id: str | None = None
+    #: For an interviewer reply: the ``seq`` of the candidate message it answers.
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange: the candidate's message and the interviewer's reply to it."""
+
+    candidate: Message
+    reply: Message
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """One entry of a session's event log. ``id`` is the session's cursor: it only increases,
+    and ``events(session_id, after=id)`` continues right after this event."""
+
+    id: int
+    type: EventType
+    session_id: str
+    data: Mapping[str, Any]
+    created_at: datetime
+    tenant_id: str = DEFAULT_TENANT
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event about to be written with the change it records; the store numbers it."""
+
+    type: EventType
+    data: Mapping[str, Any]
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,11 @@ from .models import (
     EvaluationStatus,
     InterviewerNote,
     Message,
+    NewEvent,
     NewMessage,
     Session,
     SessionConfig,
+    SessionEvent,
     SessionStats,
     SessionStatus,
     TransitionRecord,
@@ -34,6 +36,25 @@ class TransitionResult:
 
     session: Session
     messages: tuple[Message, ...] = ()
+    events: tuple[SessionEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class TurnStart:
+    """A turn claimed: the candidate's stored message and the recent messages (ending with
+    it) that the interviewer sees, read in the same transaction."""
+
+    candidate: Message
+    recent: tuple[Message, ...]
+
+
+@dataclass(frozen=True)
+class ExistingTurn:
+    """What a client message id already names: the candidate's message and, once stored, the
+    interviewer's reply to it."""
+
+    candidate: Message
+    reply: Message | None
 
 
 @dataclass(frozen=True)
@@ -81,14 +102,19 @@ class DataStore(Protocol):
         until: datetime | None = None,
         min_score: float | None = None,
         after: str | None = None,
+        tenant_id: str | None = None,
     ) -> list[Session]:
-        """Sessions newest first (by creation time, then id), created in [since, until), with
-        an overall score of at least ``min_score``; ``after`` is a keyset cursor: the id of the
-        last session of the previous page (``InvalidInputError`` if it names none)."""
+        """Sessions newest first (by creation time, then id), of ``tenant_id`` if given,
+        created in [since, until), with an overall score of at least ``min_score``; ``after``
+        is a keyset cursor: the id of the last session of the previous page
+        (``InvalidInputError`` if it names none)."""
         ...
 
-    def find_active_session(self, user_id: str | None) -> Session | None:
-        """The most recently started ACTIVE session (of ``user_id`` if given)."""
+    def find_active_session(
+        self, user_id: str | None, tenant_id: str | None = None
+    ) -> Session | None:
+        """The most recently started ACTIVE session (of ``user_id`` and ``tenant_id`` if
+        given)."""
         ...
 
     def save_transition(
@@ -99,11 +125,14 @@ class DataStore(Protocol):
         operation: Operation,
         reason: str | None,
         messages: Sequence[NewMessage] = (),
+        notes: Sequence[str] = (),
+        events: Sequence[NewEvent] = (),
     ) -> TransitionResult:
         """Store ``after`` if the stored session is still ``before`` (same version), with an audit
-        row, the given messages (numbered next in the transcript) and, on reaching COMPLETED, a
-        PENDING evaluation. Otherwise raise ``InvalidStateTransitionError`` naming the status
-        the session is in now."""
+        row, the given messages (numbered next in the transcript; ``notes`` go with the first),
+        the events of the change (its own, the messages', then ``events``) and, on reaching
+        COMPLETED, a PENDING evaluation. Otherwise raise ``InvalidStateTransitionError`` naming
+        the status the session is in now."""
         ...
 
     def append_message(
@@ -124,13 +153,72 @@ class DataStore(Protocol):
         """
         ...
 
+    def begin_turn(
+        self,
+        session_id: str,
+        message: NewMessage,
+        *,
+        expires_at: datetime,
+        context_messages: int,
+    ) -> TurnStart:
+        """Store the candidate's ``message`` and claim the session's turn until ``expires_at``,
+        only while the session is ACTIVE and no unexpired turn is pending
+        (``TurnInProgressError`` otherwise); return it with the ``context_messages`` most
+        recent messages."""
+        ...
+
+    def resume_turn(
+        self,
+        session_id: str,
+        *,
+        now: datetime,
+        expires_at: datetime,
+        context_messages: int,
+        candidate_seq: int | None = None,
+    ) -> TurnStart:
+        """Claim the turn again for the last message, which must be an unanswered candidate
+        message (``candidate_seq`` if given); refused while another turn is pending."""
+        ...
+
+    def finish_turn(
+        self,
+        session_id: str,
+        candidate_seq: int,
+        reply: NewMessage,
+        *,
+        interviewer_state: Mapping[str, Any],
+        notes: Sequence[str] = (),
+        phase: str | None = None,
+        events: Sequence[NewEvent] = (),
+    ) -> Message:
+        """Store the interviewer's reply to ``candidate_seq`` with its state, notes, phase and
+        ``events``, and release the turn, if the turn is still that message's (else
+        ``InvalidStateTransitionError``). Marked ``late`` if the session has left ACTIVE."""
+        ...
+
+    def release_turn(self, session_id: str, candidate_seq: int) -> None:
+        """Give up the turn of ``candidate_seq`` (the interviewer failed); its message stays."""
+        ...
+
+    def find_turn(self, session_id: str, client_message_id: str) -> ExistingTurn | None:
+        """The turn a client message id names, if any."""
+        ...
+
+    def events(self, session_id: str, after: int = 0, limit: int = 100) -> list[SessionEvent]:
+        """The session's events with a cursor above ``after``, in order, at most ``limit``;
+        ``SessionNotFoundError`` for an unknown session."""
+        ...
+
     def get_notes(self, session_id: str) -> list[InterviewerNote]:
         """The interviewer's private notes in the order they were written (never part of the
         transcript); ``SessionNotFoundError`` for an unknown session."""
         ...
 
-    def get_transcript(self, session_id: str) -> list[Message]:
-        """All messages in sequence order; ``SessionNotFoundError`` for an unknown session."""
+    def get_transcript(
+        self, session_id: str, after_seq: int | None = None, limit: int | None = None
+    ) -> list[Message]:
+        """The messages after ``after_seq`` (all if None) in sequence order, at most ``limit``;
+        ``SessionNotFoundError`` for an unknown session."""
         ...
 
     def recent_messages(self, session_id: str, limit: int) -> list[Message]:
@@ -142,12 +230,34 @@ class DataStore(Protocol):
     def get_evaluation(self, session_id: str) -> EvaluationReport | None: ...
 
     def claim_evaluation(
-        self, session_id: str, *, force: bool, now: datetime, stale_after: timedelta
+        self,
+        session_id: str,
+        *,
+        force: bool,
+        now: datetime,
+        lease: timedelta,
+        worker: str | None = None,
     ) -> EvaluationReport | None:
-        """Mark the evaluation RUNNING (attempts + 1) and return it, if it is due: PENDING,
-        FAILED, missing, RUNNING for longer than ``stale_after`` (its runner died), or READY /
-        NO_EVIDENCE with ``force``. Return None when it is not due (another runner has it, or
-        it is done and not forced). Only a COMPLETED session has an evaluation."""
+        """Mark the evaluation RUNNING (attempts + 1, held for ``lease``) and return it, if it
+        may be claimed (``lifecycle.evaluation_claim``): PENDING, FAILED, missing, RUNNING with
+        an expired lease (its runner died), or READY / NO_EVIDENCE with ``force``. Return None
+        otherwise (another runner holds it, or it is done and not forced). Only a COMPLETED
+        session has an evaluation."""
+        ...
+
+    def claim_next_evaluation(
+        self, *, now: datetime, lease: timedelta, worker: str
+    ) -> EvaluationReport | None:
+        """Claim the oldest evaluation a worker may pick up (PENDING, or RUNNING with an
+        expired lease), or return None; concurrent workers never claim the same one."""
+        ...
+
+    def renew_evaluation(self, session_id: str, *, attempt: int, until: datetime) -> bool:
+        """Extend the lease of ``attempt``; False if it no longer holds the evaluation."""
+        ...
+
+    def release_evaluation(self, session_id: str, *, attempt: int, now: datetime) -> bool:
+        """Give the evaluation held by ``attempt`` back as PENDING (a worker shutting down)."""
         ...
 
     def finish_evaluation(
@@ -171,17 +281,19 @@ class DataStore(Protocol):
         ...
 
     def evaluations_to_resume(
-        self, *, pending_before: datetime, running_before: datetime, limit: int
+        self, *, pending_before: datetime, now: datetime, limit: int
     ) -> list[str]:
-        """Session ids whose evaluation was left PENDING, or RUNNING by a runner that died."""
+        """Session ids whose evaluation was left PENDING since before ``pending_before``, or
+        RUNNING with an expired lease (its runner died)."""
         ...
 
     def failed_evaluations(self, *, limit: int) -> list[str]:
         """Session ids whose evaluation FAILED, oldest first."""
         ...
 
-    def session_stats(self, *, since: datetime) -> SessionStats:
-        """Counts by status, sessions per day since ``since``, averages, score histogram."""
+    def session_stats(self, *, since: datetime, tenant_id: str | None = None) -> SessionStats:
+        """Counts by status, sessions per day since ``since``, averages, score histogram (of
+        one tenant if given)."""
         ...
 
 
@@ -213,6 +325,9 @@ class InterviewerReply:
     content: str
     state: Mapping[str, Any]
     notes: tuple[str, ...] = ()
+    #: The interview phase the interviewer is in after this message (e.g. "deep_dive"),
+    #: None if it does not track phases.
+    phase: str | None = None
 
 
 class AIInterviewer(Protocol):
@@ -359,25 +474,18 @@ class ChatModel(Protocol):
 
 # --------------------------------------------------------------------------- communication
 
-
-class EventKind(StrEnum):
-    STATE_CHANGED = "state_changed"
-    MESSAGE = "message"
-
-
-@dataclass(frozen=True)
-class SessionEvent:
-    kind: EventKind
-    session_id: str
-    status: SessionStatus
-    message: Message | None = None
-
-
-EventHandler = Callable[[SessionEvent], None]
+#: Called with ``(session_id, first, last)`` when events ``first..last`` were added to a
+#: session's log (in this process or another).
+WakeHandler = Callable[[str, int, int], None]
 
 
 class CommunicationManager(Protocol):
-    """The channels (text, whiteboard, audio) open per session, and who hears what happens."""
+    """The channels (text, whiteboard, audio) open per session, and who hears what happens.
+
+    Events themselves are rows of the session's log (``DataStore.events``); this port only
+    wakes the readers: ``notify`` after a commit in this process, and ``listen`` for commits
+    in any process that the adapter can hear (PostgreSQL ``LISTEN``; in-process on SQLite).
+    """
 
     def enable_mode(self, session_id: str, mode: CommunicationMode) -> None: ...
 
@@ -385,12 +493,14 @@ class CommunicationManager(Protocol):
 
     def enabled_modes(self, session_id: str) -> frozenset[CommunicationMode]: ...
 
-    def publish(self, event: SessionEvent) -> None:
-        """Deliver to every subscriber; a failing subscriber does not stop the others."""
+    def notify(self, session_id: str, first: int, last: int) -> None:
+        """Events ``first..last`` of the session were committed (the store calls this after
+        the commit). Never blocks on a listener."""
         ...
 
-    def subscribe(self, handler: EventHandler) -> Callable[[], None]:
-        """Register ``handler``; the returned callable unsubscribes it."""
+    def listen(self, handler: WakeHandler) -> Callable[[], None]:
+        """Call ``handler`` (on a thread of the adapter's, never the notifier's) whenever a
+        session's log grows; the returned callable stops it."""
         ...
 
 
@@ -407,6 +517,7 @@ class SessionFilter:
     status: SessionStatus | None = None
     since: datetime | None = None
     until: datetime | None = None
+    tenant_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -418,6 +529,7 @@ class ArchivedSession:
     transitions: tuple[TransitionRecord, ...] = ()
     evaluation: EvaluationReport | None = None
     notes: tuple[InterviewerNote, ...] = ()
+    events: tuple[SessionEvent, ...] = ()
 
 
 class ImportOutcome(StrEnum):
@@ -443,6 +555,7 @@ class Deletion:
     statuses: frozenset[SessionStatus]
     user_id: str | None = None
     created_before: datetime | None = None
+    tenant_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -452,6 +565,7 @@ class DeletionCounts:
     transitions: int = 0
     evaluations: int = 0
     notes: int = 0
+    events: int = 0
 
 
 class SessionArchive(Protocol):

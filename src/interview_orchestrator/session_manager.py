@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 import structlog
 
@@ -26,21 +26,30 @@ from .errors import (
     SessionNotFoundError,
 )
 from .faults import fault_point
-from .lifecycle import DueAction, Operation, TimePolicy
+from .lifecycle import FINISHED_EVALUATION, Action, DueAction, Operation, TimePolicy
 from .models import (
+    DEFAULT_TENANT,
+    MAX_EVENT_PAGE,
     CommunicationMode,
     EndReason,
     EvaluationReport,
-    EvaluationStatus,
+    EventType,
     Message,
+    NewEvent,
     NewMessage,
     Role,
     Session,
     SessionConfig,
+    SessionEvent,
+    SessionStats,
     SessionStatus,
+    Turn,
     new_id,
+    parse_client_message_id,
+    parse_cursor,
     parse_mode,
     parse_session_id,
+    parse_tenant_id,
     parse_user_id,
     validate_message_content,
     validate_page,
@@ -50,21 +59,26 @@ from .ports import (
     CommunicationManager,
     DataStore,
     EvaluationManager,
-    EventKind,
     InterviewContext,
     InterviewerReply,
-    SessionEvent,
+    TurnStart,
 )
+from .subscriptions import EventHandler, Subscription
 
 T = TypeVar("T")
+EvaluateWhen = Literal["now", "background"]
 
 #: Caller mistakes are logged as warnings; everything else that fails is an error.
 _CALLER_ERRORS = (InvalidInputError, InvalidStateTransitionError, SessionNotFoundError)
-_FINISHED = frozenset({EvaluationStatus.READY, EvaluationStatus.NO_EVIDENCE})
+_EVALUATE_WHEN: tuple[EvaluateWhen, ...] = ("now", "background")
 
 
 class SessionManager:
-    """Creates, starts, conducts, pauses, resumes and ends interview sessions."""
+    """Creates, starts, conducts, pauses, resumes and ends interview sessions.
+
+    A manager built with ``tenant_id`` (or obtained with ``for_tenant``) acts only within that
+    tenant: another tenant's session is ``SessionNotFoundError``, as if it did not exist.
+    """
 
     def __init__(
         self,
@@ -77,17 +91,49 @@ class SessionManager:
         clock: Clock = utc_now,
         context_messages: int = 20,
         time_policy: TimePolicy | None = None,
+        tenant_id: str | None = None,
+        turn_timeout: timedelta = timedelta(minutes=5),
+        evaluate: EvaluateWhen = "now",
     ) -> None:
         self._store = data_store
         self._interviewer = ai_interviewer
         self._evaluations = evaluation_manager
         self._channels = communication_manager
-        self._log = (logger if logger is not None else structlog.get_logger()).bind(
-            component="SessionManager"
-        )
+        self._base_log = logger if logger is not None else structlog.get_logger()
+        self._log = self._base_log.bind(component="SessionManager")
         self._clock = clock
         self._context_messages = context_messages
         self._time_policy = time_policy or TimePolicy()
+        self._tenant = None if tenant_id is None else parse_tenant_id(tenant_id)
+        self._turn_timeout = turn_timeout
+        self._evaluate = _parse_when(evaluate)
+
+    @property
+    def tenant_id(self) -> str | None:
+        """The tenant this manager is scoped to (None: all tenants)."""
+        return self._tenant
+
+    def for_tenant(self, tenant_id: str) -> SessionManager:
+        """A manager that sees and creates only ``tenant_id``'s sessions (same collaborators).
+        A manager already scoped to another tenant refuses."""
+        tenant = parse_tenant_id(tenant_id)
+        if self._tenant is not None and tenant != self._tenant:
+            raise InvalidInputError(
+                f"this manager is scoped to tenant {self._tenant!r}; it cannot act for {tenant!r}"
+            )
+        return SessionManager(
+            self._store,
+            self._interviewer,
+            self._evaluations,
+            self._channels,
+            self._base_log,
+            clock=self._clock,
+            context_messages=self._context_messages,
+            time_policy=self._time_policy,
+            tenant_id=tenant,
+            turn_timeout=self._turn_timeout,
+            evaluate=self._evaluate,
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -97,13 +143,16 @@ class SessionManager:
         *,
         user_id: str | None = None,
         session_id: str | None = None,
+        tenant_id: str | None = None,
     ) -> Session:
-        """Store a new CREATED session. With ``session_id`` the call is idempotent: repeating
-        it with the same config returns the stored session."""
+        """Store a new CREATED session in ``tenant_id`` (default: the manager's tenant, else
+        ``"default"``). With ``session_id`` the call is idempotent: repeating it with the same
+        config returns the stored session."""
         sid = parse_session_id(session_id) if session_id is not None else new_id()
         with self._operation("create_session", sid):
             if not isinstance(config, SessionConfig):
                 raise InvalidInputError("config must be a SessionConfig")
+            tenant = self._tenant_for_create(tenant_id)
             owner = self._owner(config, user_id)
             self._call_ai(
                 "check the session config", lambda: self._interviewer.check_config(config)
@@ -111,6 +160,7 @@ class SessionManager:
             now = self._clock()
             draft = Session(
                 id=sid,
+                tenant_id=tenant,
                 user_id=owner or f"user-{uuid.uuid4().hex[:12]}",
                 status=SessionStatus.CREATED,
                 config=config,
@@ -119,7 +169,8 @@ class SessionManager:
             )
             stored = self._store.add_session(draft)
             created = stored.created_at == draft.created_at and stored.config == config
-            if not created and (stored.config != config or (owner and stored.user_id != owner)):
+            same_owner = stored.tenant_id == tenant and (not owner or stored.user_id == owner)
+            if not created and (stored.config != config or not same_owner):
                 raise InvalidInputError(
                     f"session id {sid!r} is already used by a session with a different "
                     "configuration or user; use a new idempotency key"
@@ -127,6 +178,7 @@ class SessionManager:
             self._log.info(
                 "session created" if created else "session already existed (idempotent create)",
                 metadata={
+                    "tenant_id": tenant,
                     "enabled_modes": [m.value for m in config.enabled_modes],
                     "ai_provider": config.ai_provider,
                     "template": config.template,
@@ -134,16 +186,15 @@ class SessionManager:
                     "has_resume": config.resume_data is not None,
                 },
             )
-            if created:
-                self._publish(EventKind.STATE_CHANGED, stored)
             return stored
 
     def start_session(self, session_id: str) -> Session:
         """CREATED → ACTIVE: initialise the interviewer, open the channels, ask the opening
-        question and store it. On failure the session stays CREATED with its channels closed."""
+        question and store it (with its notes). On failure the session stays CREATED with its
+        channels closed."""
         sid = parse_session_id(session_id)
         with self._operation("start_session", sid):
-            session = self._store.get_session(sid)
+            session = self._load(sid)
             lifecycle.next_status(sid, session.status, Operation.START)
             self._refuse_second_active(session)
             config = session.config
@@ -162,7 +213,7 @@ class SessionManager:
                     lambda: self._interviewer.opening_question(InterviewContext(prepared, (), now)),
                 )
                 after = lifecycle.apply(prepared, Operation.START, now).with_changes(
-                    interviewer_state=dict(opening.state)
+                    interviewer_state=dict(opening.state), phase=opening.phase or session.phase
                 )
                 fault_point("start_session.before_commit")
                 result = self._store.save_transition(
@@ -175,6 +226,8 @@ class SessionManager:
                             Role.INTERVIEWER, self._reply_mode(config, None), opening.content, now
                         )
                     ],
+                    notes=opening.notes,
+                    events=_phase_change(session.phase, opening.phase),
                 )
             except BaseException:
                 self._close_channels_unless_started(sid)
@@ -183,9 +236,6 @@ class SessionManager:
                 "session started",
                 metadata={"enabled_modes": [m.value for m in config.enabled_modes]},
             )
-            self._publish(EventKind.STATE_CHANGED, result.session)
-            for message in result.messages:
-                self._publish(EventKind.MESSAGE, result.session, message)
             return result.session
 
     def send_message(
@@ -193,80 +243,93 @@ class SessionManager:
         session_id: str,
         content: str,
         mode: CommunicationMode = CommunicationMode.TEXT,
+        *,
+        client_message_id: str | None = None,
     ) -> Message:
-        """Store the candidate's message, then ask the interviewer and store its reply.
+        """Store the candidate's message, then ask the interviewer and store its reply; returns
+        the reply (``send_turn`` returns both). See ``send_turn``."""
+        return self.send_turn(session_id, content, mode, client_message_id=client_message_id).reply
 
-        If the interviewer fails, the candidate's message stays stored and ``ProviderError``
-        says so. Returns the interviewer's message.
+    def send_turn(
+        self,
+        session_id: str,
+        content: str,
+        mode: CommunicationMode = CommunicationMode.TEXT,
+        *,
+        client_message_id: str | None = None,
+    ) -> Turn:
+        """One exchange: store the candidate's message, ask the interviewer, store its reply.
+
+        One turn at a time: while a previous message awaits its reply the call is refused with
+        ``TurnInProgressError`` and nothing is stored. ``client_message_id`` makes the call
+        idempotent: the same id returns the same turn (a different text under a used id is
+        ``InvalidInputError``). If the interviewer fails, the candidate's message stays stored,
+        the turn is released and ``ProviderError`` (with ``candidate_message_seq``) says so;
+        ``retry_reply`` asks again.
         """
         sid = parse_session_id(session_id)
         with self._operation("send_message", sid):
             channel = parse_mode(mode)
             text = validate_message_content(content, channel)
-            session = self._overdue_guard(self._store.get_session(sid), "send a message to")
-            if session.status is not SessionStatus.ACTIVE:
-                raise InvalidStateTransitionError(
-                    sid,
-                    session.status.value,
-                    "send a message to",
-                    "input is accepted only while ACTIVE",
-                )
+            key = None if client_message_id is None else parse_client_message_id(client_message_id)
+            session = self._overdue_guard(self._load(sid), Action.SEND.value)
+            if key is not None:
+                repeated = self._repeated_turn(session, key, text, channel)
+                if repeated is not None:
+                    return repeated
+            lifecycle.require(sid, session.status, Action.SEND)
             self._require_channel(session, channel)
-            candidate = self._store.append_message(
-                sid, NewMessage(Role.CANDIDATE, channel, text, self._clock())
-            )
-            fault_point("send_message.after_candidate_stored")
-            self._publish(EventKind.MESSAGE, session, candidate)
-            # From here on a failure must say that the candidate's message is kept.
-            unanswered = (
-                f"the candidate's message #{candidate.seq} is stored and nothing was lost, "
-                "but the interviewer's reply was not: send the next message or retry later"
-            )
+            now = self._clock()
             try:
-                recent = tuple(self._store.recent_messages(sid, self._context_messages))
-                reply: InterviewerReply = self._call_ai(
-                    "reply",
-                    lambda: self._interviewer.reply(
-                        InterviewContext(session, recent, self._clock())
-                    ),
-                )
-            except ProviderError as exc:
-                raise ProviderError(
-                    f"{exc}; the candidate's message #{candidate.seq} is stored and nothing "
-                    "was lost: send the next message or retry later"
-                ) from exc
-            except DataStoreError as exc:
-                raise DataStoreError(f"{exc}; {unanswered}") from exc
-            fault_point("send_message.after_reply_generated")
-            try:
-                answer = self._store.append_message(
+                started = self._store.begin_turn(
                     sid,
-                    NewMessage(
-                        Role.INTERVIEWER,
-                        self._reply_mode(session.config, channel),
-                        reply.content,
-                        self._clock(),
-                    ),
-                    interviewer_state=reply.state,
-                    allow_late=True,
-                    notes=reply.notes,
+                    NewMessage(Role.CANDIDATE, channel, text, now, client_message_id=key),
+                    expires_at=now + self._turn_timeout,
+                    context_messages=self._context_messages,
                 )
-            except DataStoreError as exc:
-                raise DataStoreError(f"{exc}; {unanswered}") from exc
-            fault_point("send_message.after_reply_stored")
-            if not answer.late:
-                self._publish(EventKind.MESSAGE, session, answer)
+            except DataStoreError:
+                if key is not None:  # a racing send with the same id stored it first
+                    repeated = self._repeated_turn(session, key, text, channel)
+                    if repeated is not None:
+                        return repeated
+                raise
+            fault_point("send_message.after_candidate_stored")
+            turn = self._answer(session, started, channel)
             self._log.info(
-                "message exchanged" if not answer.late else "reply stored late: session had ended",
+                "message exchanged"
+                if not turn.reply.late
+                else "reply stored late: session had ended",
                 metadata={
                     "mode": channel.value,
-                    "candidate_seq": candidate.seq,
-                    "reply_seq": answer.seq,
+                    "candidate_seq": turn.candidate.seq,
+                    "reply_seq": turn.reply.seq,
                     "chars": len(text),
-                    "notes": len(reply.notes),
+                    "idempotency_key": key is not None,
                 },
             )
-            return answer
+            return turn
+
+    def retry_reply(self, session_id: str) -> Message:
+        """Ask the interviewer again for the last message when it is the candidate's (the
+        interviewer failed on it); store and return the reply. Refused when the last message is
+        the interviewer's, while another turn is pending, or unless the session is ACTIVE."""
+        sid = parse_session_id(session_id)
+        with self._operation("retry_reply", sid):
+            session = self._overdue_guard(self._load(sid), Action.RETRY_REPLY.value)
+            lifecycle.require(sid, session.status, Action.RETRY_REPLY)
+            now = self._clock()
+            started = self._store.resume_turn(
+                sid,
+                now=now,
+                expires_at=now + self._turn_timeout,
+                context_messages=self._context_messages,
+            )
+            turn = self._answer(session, started, started.candidate.mode)
+            self._log.info(
+                "reply retried",
+                metadata={"candidate_seq": turn.candidate.seq, "reply_seq": turn.reply.seq},
+            )
+            return turn.reply
 
     def pause_session(self, session_id: str) -> Session:
         """ACTIVE → PAUSED; the clock stops counting against ``duration_minutes``."""
@@ -277,14 +340,21 @@ class SessionManager:
         return self._simple_transition("resume_session", session_id, Operation.RESUME)
 
     def end_session(
-        self, session_id: str, *, reason: EndReason = EndReason.REQUESTED
+        self,
+        session_id: str,
+        *,
+        reason: EndReason = EndReason.REQUESTED,
+        evaluate: EvaluateWhen | None = None,
     ) -> EvaluationReport:
         """ACTIVE or PAUSED → COMPLETED (stored first, with a PENDING evaluation), close the
-        channels, then generate the evaluation. If that fails the session stays COMPLETED,
-        the failure is stored and ``EvaluationError`` raised (``retry_evaluation`` redoes it)."""
+        channels, then evaluate: ``"now"`` generates the report before returning (if that fails
+        the session stays COMPLETED, the failure is stored and ``EvaluationError`` raised);
+        ``"background"`` returns the PENDING report at once, for a worker to generate.
+        ``None``: the manager's default (``"now"`` unless configured)."""
         sid = parse_session_id(session_id)
+        when = self._evaluate if evaluate is None else _parse_when(evaluate)
         with self._operation("end_session", sid):
-            session = self._store.get_session(sid)
+            session = self._load(sid)
             due = lifecycle.due_action(session, self._clock(), self._time_policy)
             if due is not None and due.end_reason is not None:
                 reason = due.end_reason  # it was overdue: record why it really ended
@@ -295,14 +365,14 @@ class SessionManager:
             fault_point("end_session.after_commit")
             self._channels.disable_all_modes(sid)
             fault_point("end_session.after_channels_closed")
-            self._publish(EventKind.STATE_CHANGED, result.session)
-            report = self._generate(sid, force=False)
+            report = self._evaluation_after_end(sid, when)
             self._log.info(
                 "session ended",
                 metadata={
                     "end_reason": reason.value,
                     "active_seconds": round(result.session.active_seconds, 3),
                     "messages": result.session.message_count,
+                    "evaluate": when,
                     "evaluation": report.status.value,
                     "overall_score": report.overall_score,
                 },
@@ -314,13 +384,10 @@ class SessionManager:
         one is returned as it is unless ``force``."""
         sid = parse_session_id(session_id)
         with self._operation("retry_evaluation", sid):
-            session = self._store.get_session(sid)
-            if session.status is not SessionStatus.COMPLETED:
-                raise InvalidStateTransitionError(
-                    sid, session.status.value, "evaluate", "only a COMPLETED session is evaluated"
-                )
+            session = self._load(sid)
+            lifecycle.require(sid, session.status, Action.EVALUATE)
             existing = self._store.get_evaluation(sid)
-            if existing is not None and existing.status in _FINISHED and not force:
+            if existing is not None and existing.status in FINISHED_EVALUATION and not force:
                 self._log.info(
                     "evaluation already finished; not regenerated",
                     metadata={"evaluation": existing.status.value},
@@ -340,7 +407,7 @@ class SessionManager:
         safe against live traffic and against another sweep."""
         sid = parse_session_id(session_id)
         with self._operation("enforce_time_rules", sid):
-            session = self._store.get_session(sid)
+            session = self._load(sid)
             action = lifecycle.due_action(session, self._clock(), self._time_policy)
             if action is not None:
                 self._apply_due(session, action)
@@ -351,22 +418,82 @@ class SessionManager:
     def get_session(self, session_id: str) -> Session:
         sid = parse_session_id(session_id)
         with self._operation("get_session", sid, quiet=True):
-            return self._store.get_session(sid)
+            return self._load(sid)
 
-    def get_transcript(self, session_id: str) -> list[Message]:
+    def get_transcript(
+        self, session_id: str, after_seq: int | None = None, limit: int | None = None
+    ) -> list[Message]:
+        """The messages in order; with ``after_seq`` only those after it (what is new to a
+        reader that has seen up to ``after_seq``), at most ``limit``."""
         sid = parse_session_id(session_id)
         with self._operation("get_transcript", sid, quiet=True):
-            return self._store.get_transcript(sid)
+            after = None if after_seq is None else parse_cursor(after_seq, "after_seq")
+            if limit is not None:
+                limit, _ = validate_page(limit, 0)
+            self._check_tenant(sid)
+            return self._store.get_transcript(sid, after_seq=after, limit=limit)
 
     def get_evaluation(self, session_id: str) -> EvaluationReport | None:
         sid = parse_session_id(session_id)
         with self._operation("get_evaluation", sid, quiet=True):
+            self._check_tenant(sid)
             return self._store.get_evaluation(sid)  # SessionNotFoundError for an unknown id
 
-    def get_active_session(self, user_id: str | None = None) -> Session | None:
+    def events(
+        self, session_id: str, after: int | None = None, limit: int = 100
+    ) -> list[SessionEvent]:
+        """The session's events after the cursor ``after`` (from the start if None), in order,
+        at most ``limit`` (1-1,000). Pass the last event's ``id`` to continue."""
+        sid = parse_session_id(session_id)
+        with self._operation("events", sid, quiet=True):
+            cursor = 0 if after is None else parse_cursor(after)
+            if (
+                isinstance(limit, bool)
+                or not isinstance(limit, int)
+                or not 1 <= limit <= MAX_EVENT_PAGE
+            ):
+                raise InvalidInputError(f"limit must be between 1 and {MAX_EVENT_PAGE}")
+            self._check_tenant(sid)
+            return self._store.events(sid, after=cursor, limit=limit)
+
+    def subscribe(
+        self,
+        handler: EventHandler,
+        *,
+        session_id: str | None = None,
+        after: int | None = None,
+        poll_interval: float = 1.0,
+    ) -> Subscription:
+        """Deliver events to ``handler`` on a thread of the subscription's own: one session's
+        from the cursor ``after`` (replayed first, then live), or with no ``session_id`` every
+        session's of this manager's tenant from now on. Live across processes on PostgreSQL;
+        ``close()`` the subscription (or use it as a context manager) to stop."""
+        sid = None if session_id is None else parse_session_id(session_id)
+        with self._operation("subscribe", sid, quiet=True):
+            if not callable(handler):
+                raise InvalidInputError("handler must be callable with a SessionEvent")
+            cursor = 0 if after is None else parse_cursor(after)
+            if sid is not None:
+                self._check_tenant(sid)
+            elif after is not None:
+                raise InvalidInputError("after applies to one session: pass session_id too")
+            return Subscription(
+                self._store,
+                self._channels,
+                handler,
+                session_id=sid,
+                after=cursor,
+                tenant_id=self._tenant,
+                poll_interval=poll_interval,
+                logger=self._log,
+            )
+
+    def get_active_session(
+        self, user_id: str | None = None, *, tenant_id: str | None = None
+    ) -> Session | None:
         with self._operation("get_active_session", None, quiet=True):
             owner = parse_user_id(user_id) if user_id is not None else None
-            return self._store.find_active_session(owner)
+            return self._store.find_active_session(owner, self._tenant_filter(tenant_id))
 
     def list_sessions(
         self,
@@ -379,14 +506,16 @@ class SessionManager:
         until: datetime | None = None,
         min_score: float | None = None,
         after: str | None = None,
+        tenant_id: str | None = None,
     ) -> list[Session]:
-        """Sessions most recent first, optionally of one user and one status, created in
+        """Sessions most recent first, optionally of one tenant, user and status, created in
         [since, until), scored at least ``min_score``; ``after`` (the id of the last session
         of the previous page) pages by keyset, which stays fast on any history."""
         with self._operation("list_sessions", None, quiet=True):
             owner = parse_user_id(user_id) if user_id is not None else None
             wanted = _parse_status(status) if status is not None else None
             page, skip = validate_page(limit, offset)
+            tenant = self._tenant_filter(tenant_id)
             for name, moment in (("since", since), ("until", until)):
                 if moment is not None and (
                     not isinstance(moment, datetime) or moment.utcoffset() is None
@@ -410,21 +539,162 @@ class SessionManager:
                 until=until,
                 min_score=min_score,
                 after=cursor,
+                tenant_id=tenant,
             )
 
+    def session_stats(
+        self, *, since: datetime | None = None, days: int = 30, tenant_id: str | None = None
+    ) -> SessionStats:
+        """Counts by status, sessions per day (since ``since``, default the last ``days``
+        days), averages and the score histogram, of the manager's tenant (or ``tenant_id``)."""
+        with self._operation("session_stats", None, quiet=True):
+            if since is None:
+                if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
+                    raise InvalidInputError("days must be a whole number between 1 and 3660")
+                since = self._clock() - timedelta(days=days)
+            elif not isinstance(since, datetime) or since.utcoffset() is None:
+                raise InvalidInputError("since must be a timezone-aware datetime")
+            return self._store.session_stats(since=since, tenant_id=self._tenant_filter(tenant_id))
+
     # ------------------------------------------------------------------ internals
+
+    def _load(self, session_id: str) -> Session:
+        """The session, if this manager may see it (another tenant's is "not found")."""
+        session = self._store.get_session(session_id)
+        if self._tenant is not None and session.tenant_id != self._tenant:
+            raise SessionNotFoundError(session_id)
+        return session
+
+    def _check_tenant(self, session_id: str) -> None:
+        """For reads that go straight to the store: a scoped manager loads the session first."""
+        if self._tenant is not None:
+            self._load(session_id)
+
+    def _tenant_filter(self, tenant_id: str | None) -> str | None:
+        """The tenant a listing is restricted to: the manager's own, or the one asked for."""
+        asked = None if tenant_id is None else parse_tenant_id(tenant_id)
+        if self._tenant is None:
+            return asked
+        if asked is not None and asked != self._tenant:
+            raise InvalidInputError(
+                f"this manager is scoped to tenant {self._tenant!r}; it cannot read {asked!r}"
+            )
+        return self._tenant
+
+    def _tenant_for_create(self, tenant_id: str | None) -> str:
+        return self._tenant_filter(tenant_id) or DEFAULT_TENANT
+
+    def _repeated_turn(
+        self, session: Session, key: str, text: str, channel: CommunicationMode
+    ) -> Turn | None:
+        """The turn a reused client message id names (None: the id is new). The same text
+        gets the same turn; a turn whose reply failed is answered now if its message is still
+        the last one."""
+        existing = self._store.find_turn(session.id, key)
+        if existing is None:
+            return None
+        candidate = existing.candidate
+        if candidate.content != text or candidate.mode is not channel:
+            raise InvalidInputError(
+                f"client_message_id {key!r} was already used for message #{candidate.seq} of "
+                "this session with different content; use a new id for a new message"
+            )
+        if existing.reply is not None:
+            self._log.info(
+                "message already exchanged (idempotent send)",
+                metadata={"candidate_seq": candidate.seq, "reply_seq": existing.reply.seq},
+            )
+            return Turn(candidate, existing.reply)
+        lifecycle.require(session.id, session.status, Action.SEND)
+        now = self._clock()
+        started = self._store.resume_turn(
+            session.id,
+            now=now,
+            expires_at=now + self._turn_timeout,
+            context_messages=self._context_messages,
+            candidate_seq=candidate.seq,
+        )
+        return self._answer(session, started, channel)
+
+    def _answer(self, session: Session, started: TurnStart, channel: CommunicationMode) -> Turn:
+        """Ask the interviewer for the reply to a claimed turn and store it; on failure release
+        the turn and say that the candidate's message is kept."""
+        sid, candidate = session.id, started.candidate
+        unanswered = (
+            f"the candidate's message #{candidate.seq} is stored and nothing was lost, "
+            "but the interviewer's reply was not: retry_reply asks again"
+        )
+        try:
+            reply: InterviewerReply = self._call_ai(
+                "reply",
+                lambda: self._interviewer.reply(
+                    InterviewContext(session, started.recent, self._clock())
+                ),
+            )
+            fault_point("send_message.after_reply_generated")
+            answer = self._store.finish_turn(
+                sid,
+                candidate.seq,
+                NewMessage(
+                    Role.INTERVIEWER,
+                    self._reply_mode(session.config, channel),
+                    reply.content,
+                    self._clock(),
+                    reply_to=candidate.seq,
+                ),
+                interviewer_state=reply.state,
+                notes=reply.notes,
+                phase=reply.phase if reply.phase != session.phase else None,
+                events=_phase_change(session.phase, reply.phase),
+            )
+        except ProviderError as exc:
+            self._release(sid, candidate.seq)
+            raise ProviderError(
+                f"the AI interviewer could not reply ({_public_reason(exc)}); the candidate's "
+                f"message #{candidate.seq} is stored and nothing was lost: retry_reply asks "
+                "again, or send the next message",
+                retryable=exc.retryable,
+                candidate_message_seq=candidate.seq,
+            ) from exc
+        except DataStoreError as exc:
+            self._release(sid, candidate.seq)
+            raise DataStoreError(f"{exc}; {unanswered}") from exc
+        except InvalidStateTransitionError as exc:
+            raise InvalidStateTransitionError(
+                sid, exc.status, "store the reply of", f"{_detail_of(exc)}; {unanswered}"
+            ) from exc
+        except BaseException:
+            self._release(sid, candidate.seq)
+            raise
+        fault_point("send_message.after_reply_stored")
+        return Turn(candidate, answer)
+
+    def _release(self, session_id: str, candidate_seq: int) -> None:
+        """Give the turn back so the candidate can go on; if even that fails, the turn expires
+        by itself."""
+        try:
+            self._store.release_turn(session_id, candidate_seq)
+        except InterviewPlatformError:
+            self._log.warning("could not release the turn; it will expire", exc_info=True)
+
+    def _evaluation_after_end(self, session_id: str, when: EvaluateWhen) -> EvaluationReport:
+        if when == "now":
+            return self._generate(session_id, force=False)
+        report = self._store.get_evaluation(session_id)
+        if report is None:  # cannot happen: the ending stored it; say so plainly if it does
+            raise EvaluationError(f"session {session_id!r} ended but has no pending evaluation")
+        return report
 
     def _simple_transition(self, operation: str, session_id: str, op: Operation) -> Session:
         sid = parse_session_id(session_id)
         with self._operation(operation, sid):
-            session = self._overdue_guard(self._store.get_session(sid), op.value)
+            session = self._overdue_guard(self._load(sid), op.value)
             after = lifecycle.apply(session, op, self._clock())
             result = self._store.save_transition(session, after, operation=op, reason=None)
             self._log.info(
                 f"session {result.session.status.value}",
                 metadata={"active_seconds": round(result.session.active_seconds, 3)},
             )
-            self._publish(EventKind.STATE_CHANGED, result.session)
             return result.session
 
     def _generate(self, session_id: str, *, force: bool) -> EvaluationReport:
@@ -445,18 +715,18 @@ class SessionManager:
         result = self._store.save_transition(
             session, after, operation=action.operation, reason=action.reason
         )
-        self._publish(EventKind.STATE_CHANGED, result.session)
         self._log.info(
             f"session {after.status.value} by the time rules",
             metadata={"reason": action.reason, "active_seconds": round(after.active_seconds, 3)},
         )
         if action.operation is Operation.END:
             self._channels.disable_all_modes(session.id)
-            try:
-                self._generate(session.id, force=False)
-            except EvaluationError:
-                # The ending stands; the failed evaluation is stored and retriable.
-                self._log.error("evaluation after a timed ending failed", exc_info=True)
+            if self._evaluate == "now":
+                try:
+                    self._generate(session.id, force=False)
+                except EvaluationError:
+                    # The ending stands; the failed evaluation is stored and retriable.
+                    self._log.error("evaluation after a timed ending failed", exc_info=True)
         return result.session
 
     def _overdue_guard(self, session: Session, operation: str) -> Session:
@@ -475,9 +745,9 @@ class SessionManager:
         )
 
     def _refuse_second_active(self, session: Session) -> None:
-        """A candidate has at most one ACTIVE session (the database enforces it too; asking
-        first spares the AI calls of a start that could not be stored)."""
-        active = self._store.find_active_session(session.user_id)
+        """A candidate has at most one ACTIVE session per tenant (the database enforces it
+        too; asking first spares the AI calls of a start that could not be stored)."""
+        active = self._store.find_active_session(session.user_id, session.tenant_id)
         if active is not None and active.id != session.id:
             raise InvalidStateTransitionError(
                 session.id,
@@ -535,9 +805,6 @@ class SessionManager:
             return CommunicationMode.TEXT
         return incoming or config.enabled_modes[0]
 
-    def _publish(self, kind: EventKind, session: Session, message: Message | None = None) -> None:
-        self._channels.publish(SessionEvent(kind, session.id, session.status, message))
-
     @contextmanager
     def _operation(
         self, operation: str, session_id: str | None, *, quiet: bool = False
@@ -561,6 +828,32 @@ class SessionManager:
                 ) from exc
             if quiet:
                 self._log.info(f"{operation} done")
+
+
+def _parse_when(value: object) -> EvaluateWhen:
+    for when in _EVALUATE_WHEN:
+        if value == when:
+            return when
+    raise InvalidInputError(f"evaluate must be 'now' or 'background', got {value!r}")
+
+
+def _phase_change(before: str | None, after: str | None) -> list[NewEvent]:
+    """A ``phase.changed`` event when the interviewer reports a phase other than the last."""
+    if after is None or after == before:
+        return []
+    return [NewEvent(EventType.PHASE_CHANGED, {"phase": after, "previous_phase": before})]
+
+
+def _public_reason(exc: ProviderError) -> str:
+    """Why a turn failed, in words fit for a candidate's screen (no URL, no host)."""
+    if exc.retryable:
+        return "the AI provider did not answer in time or was unavailable"
+    return "the AI provider refused the request: the interviewer's configuration needs attention"
+
+
+def _detail_of(exc: InvalidStateTransitionError) -> str:
+    text = str(exc)
+    return text[text.find("(") + 1 : -1] if text.endswith(")") and "(" in text else text
 
 
 def _parse_status(value: SessionStatus | str) -> SessionStatus:

@@ -56,13 +56,28 @@ class LoggingSettings(_Section):
 class InterviewerSettings(_Section):
     #: How many recent messages the interviewer sees per turn (bounded cost per turn).
     context_messages: int = Field(default=20, ge=2, le=200)
+    #: How long a candidate's message may wait for its reply before the turn is taken to be
+    #: abandoned (its process died) and the session accepts the next message. Longer than the
+    #: slowest reply the provider may take (timeout × attempts).
+    turn_timeout_seconds: int = Field(default=300, ge=5, le=3600)
     #: Extra directories searched for ``<template>.yaml`` before the built-in templates.
     template_dirs: tuple[Path, ...] = ()
 
 
 class EvaluationSettings(_Section):
-    #: A RUNNING evaluation older than this is taken to have died with its process.
-    stale_after_seconds: int = Field(default=600, ge=10)
+    #: A runner holds an evaluation for this long, renewing it every third while it works; an
+    #: evaluation whose lease ran out (its process died) is taken over by another runner.
+    lease_seconds: int = Field(default=60, ge=3, le=3600)
+    #: When ``end_session`` evaluates by default: "now" (before it returns) or "background"
+    #: (a worker does it; the caller gets the PENDING report at once).
+    mode: Literal["now", "background"] = "now"
+
+
+class WorkerSettings(_Section):
+    """The background evaluation worker (``interview-orchestrator worker``)."""
+
+    #: How often an idle worker looks for pending evaluations when nothing woke it.
+    poll_interval_seconds: float = Field(default=2.0, gt=0, le=300)
 
 
 class LifecycleSettings(_Section):
@@ -128,9 +143,7 @@ class OpenAISettings(LLMSettings):
     structured_output: Literal["json_schema", "json_object"] = "json_schema"
     #: The request field that caps an answer's length; older compatible servers want
     #: "max_tokens".
-    token_limit_parameter: Literal["max_completion_tokens", "max_tokens"] = (
-        "max_completion_tokens"
-    )
+    token_limit_parameter: Literal["max_completion_tokens", "max_tokens"] = "max_completion_tokens"
 
     @model_validator(mode="before")
     @classmethod
@@ -146,7 +159,9 @@ class OpenAISettings(LLMSettings):
     @classmethod
     def _url(cls, value: str) -> str:
         if not value.strip().startswith(("http://", "https://")):
-            raise ValueError("openai.base_url must be an http(s) URL, e.g. https://api.openai.com/v1")
+            raise ValueError(
+                "openai.base_url must be an http(s) URL, e.g. https://api.openai.com/v1"
+            )
         return value.strip()
 
 
@@ -155,6 +170,7 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     interviewer: InterviewerSettings = InterviewerSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
+    worker: WorkerSettings = WorkerSettings()
     openai: OpenAISettings = OpenAISettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
 

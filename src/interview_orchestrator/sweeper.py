@@ -55,7 +55,6 @@ class Sweeper:
         *,
         time_policy: TimePolicy,
         pending_grace: timedelta = timedelta(minutes=1),
-        stale_after: timedelta = timedelta(minutes=10),
         batch_size: int = 500,
         clock: Clock = utc_now,
         logger: Any = None,
@@ -64,7 +63,6 @@ class Sweeper:
         self._manager = session_manager
         self._policy = time_policy
         self._pending_grace = pending_grace
-        self._stale_after = stale_after
         self._batch_size = batch_size
         self._clock = clock
         self._log = logger.bind(component="Sweeper") if logger is not None else None
@@ -87,7 +85,7 @@ class Sweeper:
             after = page[-1].id
         for session_id in self._store.evaluations_to_resume(
             pending_before=now - self._pending_grace,
-            running_before=now - self._stale_after,
+            now=now,
             limit=self._batch_size,
         ):
             self._resume_evaluation(session_id, report)

@@ -31,9 +31,23 @@ LEVELS: Final = (1, 2, 3, 4, 5)
 #: never ask for them, so no model ever sees them.
 IDENTIFYING_RESUME_FIELDS: Final = frozenset(
     {
-        "name", "full_name", "first_name", "last_name", "email", "phone", "address",
-        "school", "university", "education", "date_of_birth", "birth_date", "age", "gender",
-        "photo", "nationality", "user_id",
+        "name",
+        "full_name",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "address",
+        "school",
+        "university",
+        "education",
+        "date_of_birth",
+        "birth_date",
+        "age",
+        "gender",
+        "photo",
+        "nationality",
+        "user_id",
     }
 )
 
@@ -111,9 +125,7 @@ class DimensionSpec(_StrictModel):
     @model_validator(mode="after")
     def _levels_thresholds_and_signals_agree(self) -> DimensionSpec:
         if sorted(self.levels) != list(LEVELS):
-            raise ValueError(
-                f"levels must be exactly 1, 2, 3, 4 and 5, got {sorted(self.levels)}"
-            )
+            raise ValueError(f"levels must be exactly 1, 2, 3, 4 and 5, got {sorted(self.levels)}")
         if self.thresholds[0] < 1 or any(
             low >= high for low, high in zip(self.thresholds, self.thresholds[1:], strict=False)
         ):
@@ -215,8 +227,7 @@ def _phase(spec: PhaseSpec) -> Phase:
                 text=q.text,
                 skills=tuple(q.skills),
                 follow_ups=tuple(
-                    FollowUp(id=f.id, text=f.text, triggers=tuple(f.triggers))
-                    for f in q.follow_ups
+                    FollowUp(id=f.id, text=f.text, triggers=tuple(f.triggers)) for f in q.follow_ups
                 ),
             )
             for q in spec.questions

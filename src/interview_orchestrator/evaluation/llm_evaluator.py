@@ -151,9 +151,7 @@ class _Verdicts:
     problems: dict[str, str]
 
 
-def verify(
-    answer: EvaluationAnswer, rubric: Rubric, transcript: Sequence[Message]
-) -> _Verdicts:
+def verify(answer: EvaluationAnswer, rubric: Rubric, transcript: Sequence[Message]) -> _Verdicts:
     """Split the answer's dimensions into verified ones and ones whose citations fail: a score
     must cite at least one message, and every cited message must exist and be the candidate's."""
     roles = {m.seq: m.role for m in transcript}

@@ -245,7 +245,12 @@ class LLMInterviewer:
             ),
         )
         turn = self._ask(messages, context, max_tokens=self._settings.interviewer_max_tokens)
-        return InterviewerReply(turn.reply, state.to_state(), tuple(turn.notes))
+        return InterviewerReply(
+            turn.reply,
+            state.to_state(),
+            tuple(turn.notes),
+            phase=template.phases[min(state.phase, len(template.phases) - 1)].id,
+        )
 
     def reply(self, context: InterviewContext) -> InterviewerReply:
         template = self._template(context)
@@ -297,14 +302,19 @@ class LLMInterviewer:
         state.turns += 1
         state.turns_in_phase += 1
         if plan.fold:
-            folded = turn.summary or " ".join(
-                [state.summary, *(_gist(m) for m in plan.fold)]
-            ).strip()
+            folded = (
+                turn.summary or " ".join([state.summary, *(_gist(m) for m in plan.fold)]).strip()
+            )
             state.summary = self._clip_summary(folded)
             state.summarized_through = plan.fold[-1].seq
         if turn.phase_complete and not wrap_up and state.phase < len(template.phases) - 1:
             state.enter(state.phase + 1)
-        return InterviewerReply(turn.reply, state.to_state(), tuple(turn.notes))
+        return InterviewerReply(
+            turn.reply,
+            state.to_state(),
+            tuple(turn.notes),
+            phase=template.phases[min(state.phase, len(template.phases) - 1)].id,
+        )
 
     # ------------------------------------------------------------------ internals
 
@@ -361,7 +371,7 @@ class LLMInterviewer:
     def _fold_instruction(self, fold: Sequence[Message]) -> str:
         words = max(self._settings.summary_token_budget * 3 // 5, 40)
         return (
-            f"Also set \"summary\" to an updated summary of the conversation up to and including "
+            f'Also set "summary" to an updated summary of the conversation up to and including '
             f"message #{fold[-1].seq}: merge the {EARLIER_SUMMARY} (if any) with messages "
             f"#{fold[0].seq}-"
             f"#{fold[-1].seq}. At most {words} words, facts only: what was asked, what the "
@@ -391,13 +401,11 @@ class LLMInterviewer:
             f"- {d.title}: strong looks like: {d.levels[5]}" for d in template.rubric.dimensions
         )
         resume = template.visible_resume(config.resume_data)
-        background = (
-            clip_to_tokens(to_json(resume), RESUME_TOKENS) if resume else "(none provided)"
-        )
+        background = clip_to_tokens(to_json(resume), RESUME_TOKENS) if resume else "(none provided)"
         if wrap_up:
             timing = (
                 f"About {remaining_min:.0f} of {duration_min} minutes remain: wrap up now. Do not "
-                f"open a new topic; ask one closing question such as \"{template.closing[0]}\", "
+                f'open a new topic; ask one closing question such as "{template.closing[0]}", '
                 "then thank the candidate and tell them they may end the interview."
             )
         else:

@@ -63,10 +63,12 @@ class OfflineInterviewer:
         template = self._template(context)
         progress = _Progress.from_state(context.state, template)
         progress.record(OPENING_ID)
+        phase = template.phases[progress.phase].id
         return InterviewerReply(
             content=template.opening,
             state=progress.to_state(),
-            notes=(f"phase: {template.phases[progress.phase].id}",),
+            notes=(f"phase: {phase}",),
+            phase=phase,
         )
 
     def reply(self, context: InterviewContext) -> InterviewerReply:
@@ -86,7 +88,12 @@ class OfflineInterviewer:
         text = self._next_question(template, progress, answer, notes)
         if text is None:
             notes.append("all questions asked")
-            return InterviewerReply(FINISHED_MESSAGE, progress.to_state(), tuple(notes))
+            return InterviewerReply(
+                FINISHED_MESSAGE,
+                progress.to_state(),
+                tuple(notes),
+                phase=template.phases[progress.phase].id,
+            )
 
         if progress.phase != phase_before:
             phase = template.phases[progress.phase]
@@ -97,7 +104,9 @@ class OfflineInterviewer:
             else:
                 transition = f"Let's move on to the next part: {phase.title}."
             text = f"{transition} {text}"
-        return InterviewerReply(text, progress.to_state(), tuple(notes))
+        return InterviewerReply(
+            text, progress.to_state(), tuple(notes), phase=template.phases[progress.phase].id
+        )
 
     def _template(self, context: InterviewContext) -> InterviewTemplate:
         return self._catalog.get(context.session.config.template)

@@ -106,7 +106,7 @@ class InterviewerRouter:
         reply = call(interviewer, InterviewContext(own, context.recent_messages, context.now))
         merged = {**states, provider: dict(reply.state)}
         return InterviewerReply(
-            reply.content, {BY_PROVIDER: merged, SERVING: provider}, reply.notes
+            reply.content, {BY_PROVIDER: merged, SERVING: provider}, reply.notes, reply.phase
         )
 
     def _named(self, provider: str, what: str) -> AIInterviewer:

@@ -172,12 +172,14 @@ class OpenAIChatModel:
         if status in (401, 403):
             return ProviderError(
                 f"{where} refused the credentials (HTTP {status}); check {API_KEY_VARIABLE} and "
-                "that the key may use this model"
+                "that the key may use this model",
+                retryable=False,
             )
         if status == 404:
             return ProviderError(
                 f"{where} answered HTTP 404; check openai.model (or the session's ai_model) and "
-                "openai.base_url, which usually ends in /v1"
+                "openai.base_url, which usually ends in /v1",
+                retryable=False,
             )
         if status == 429:
             retry_after = exc.response.headers.get("retry-after")
@@ -196,7 +198,8 @@ class OpenAIChatModel:
         return ProviderError(
             f"{where} rejected the request (HTTP {status}: {_detail(exc)}); check that the model "
             "supports structured output (openai.structured_output: json_object for servers "
-            "without json_schema) and openai.token_limit_parameter"
+            "without json_schema) and openai.token_limit_parameter",
+            retryable=False,
         )
 
     def _where(self) -> str:

@@ -65,7 +65,8 @@ def normalize_url(url: str | URL) -> URL:
 def is_memory_sqlite(url: URL) -> bool:
     database = url.database or ""
     return url.get_backend_name() == "sqlite" and (
-        database in ("", ":memory:") or database.startswith("file::memory:")
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
         or url.query.get("mode") == "memory"
     )
 

@@ -11,6 +11,7 @@ from typing import Any, Final, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -88,6 +89,7 @@ class SessionRow(Base):
     __tablename__ = "sessions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), server_default=text("'default'"))
     user_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
     template: Mapped[str] = mapped_column(String(64))
@@ -95,9 +97,7 @@ class SessionRow(Base):
     # The SessionConfig without the résumé, which has its own (optionally encrypted) column.
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     resume_data: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
-    interviewer_state: Mapped[dict[str, Any]] = mapped_column(
-        JSON, server_default=text("'{}'")
-    )
+    interviewer_state: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -108,18 +108,34 @@ class SessionRow(Base):
     overall_score: Mapped[float | None] = mapped_column(Float)
     message_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The cursor of the newest event of the session's log (events.seq).
+    event_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # One turn at a time: the candidate message waiting for its reply, until when.
+    turn_seq: Mapped[int | None] = mapped_column(Integer)
+    turn_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The interview phase the interviewer reported last (phase.changed events compare to it).
+    phase: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         CheckConstraint(_in("status", SessionStatus), name="status"),
-        # A user's sessions, newest first.
-        Index("ix_sessions_user_id_created_at_id", "user_id", "created_at", "id"),
+        # A tenant's user's sessions, newest first.
+        Index(
+            "ix_sessions_tenant_id_user_id_created_at_id",
+            "tenant_id",
+            "user_id",
+            "created_at",
+            "id",
+        ),
+        # A tenant's sessions, newest first.
+        Index("ix_sessions_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
         # Sessions in one status (the listing filter, the active-session lookup).
         Index("ix_sessions_status_created_at", "status", "created_at"),
         # All sessions, newest first.
         Index("ix_sessions_created_at_id", "created_at", "id"),
-        # At most one ACTIVE session per user, enforced by the database itself.
+        # At most one ACTIVE session per candidate of a tenant, enforced by the database.
         Index(
-            "uq_sessions_user_id_active",
+            "uq_sessions_tenant_id_user_id_active",
+            "tenant_id",
             "user_id",
             unique=True,
             sqlite_where=text("status = 'active'"),
@@ -142,6 +158,19 @@ class MessageRow(Base):
     content: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     late: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The caller's idempotency key of a candidate message (unique per session).
+    client_message_id: Mapped[str | None] = mapped_column(String(128))
+    # An interviewer reply: the seq of the candidate message it answers.
+    reply_to: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(
+            "uq_messages_session_id_client_message_id",
+            "session_id",
+            "client_message_id",
+            unique=True,
+        ),
+    )
 
 
 class InterviewerNoteRow(Base):
@@ -207,11 +236,46 @@ class EvaluationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A RUNNING evaluation belongs to its runner until then (renewed while it works); after
+    # that another runner may take it over.
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
 
     __table_args__ = (
         CheckConstraint(_in("status", EvaluationStatus), name="status"),
-        # The sweeper's query: pending or stale evaluations, oldest first.
+        # The sweeper's and the workers' query: pending or stale evaluations, oldest first.
         Index("ix_evaluations_status_updated_at", "status", "updated_at"),
+    )
+
+
+class EventRow(Base):
+    """The session's event log: one row per change, written in the change's transaction.
+
+    ``seq`` is the per-session cursor (1, 2, 3 ...); ``id`` orders the whole log. A
+    ``message.created`` event refers to its message by ``message_seq`` rather than copying its
+    text, so the text is stored (and encrypted, and erased) in one place.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE")
+    )
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
+    message_seq: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        # A session's events after a cursor; one row per (session, seq).
+        Index("uq_events_session_id_seq", "session_id", "seq", unique=True),
+        # A tenant's events in log order (dispatchers).
+        Index("ix_events_tenant_id_id", "tenant_id", "id"),
     )
 
 
@@ -221,3 +285,4 @@ MESSAGES: Final = cast(Table, MessageRow.__table__)
 TRANSITIONS: Final = cast(Table, TransitionRow.__table__)
 INTERVIEWER_NOTES: Final = cast(Table, InterviewerNoteRow.__table__)
 EVALUATIONS: Final = cast(Table, EvaluationRow.__table__)
+EVENTS: Final = cast(Table, EventRow.__table__)

@@ -68,9 +68,13 @@ def plausible_responder(request: RecordedRequest) -> ScriptedResponse | None:
         data = request.json or {}
         schema = data["response_format"]["json_schema"]["schema"]
         dimension_ids = list(schema["properties"]["dimensions"]["properties"])
-        seqs = sorted({int(s) for m in request.messages for s in _CANDIDATE_SEQ.findall(
-            str(m.get("content", ""))
-        )})
+        seqs = sorted(
+            {
+                int(s)
+                for m in request.messages
+                for s in _CANDIDATE_SEQ.findall(str(m.get("content", "")))
+            }
+        )
         score = 3 if seqs else None
         return completion(evaluation({d: (score, seqs[:3]) for d in dimension_ids}))
     return None

@@ -21,7 +21,11 @@ from .server import DEFAULT_MODEL
 #: A scripted step: an answer's text, a mapping or list (sent as JSON), a whole
 #: ``ChatResponse``, an exception to raise, or a function of the request giving one of these.
 Step = (
-    str | Mapping[str, Any] | list[Any] | ChatResponse | BaseException
+    str
+    | Mapping[str, Any]
+    | list[Any]
+    | ChatResponse
+    | BaseException
     | Callable[[ChatRequest], Any]
 )
 

@@ -302,8 +302,9 @@ class ScriptedOpenAIServer:
 
     def _respond(self, request: RecordedRequest) -> ScriptedResponse:
         if request.path not in CHAT_PATHS:
-            return error(404, f"ScriptedOpenAIServer serves only /v1/chat/completions, not "
-                         f"{request.path}")
+            return error(
+                404, f"ScriptedOpenAIServer serves only /v1/chat/completions, not {request.path}"
+            )
         with self._lock:
             if self._queue:
                 return self._queue.popleft()

@@ -53,9 +53,7 @@ def _skip_empty_revisions(
         directives[:] = []
 
 
-def _render_item(
-    type_: str, obj: Any, _autogen_context: AutogenContext
-) -> str | Literal[False]:
+def _render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
     """Migrations must not import the application: render our column type as its impl."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
@@ -103,8 +101,9 @@ def _run_on(connection: Connection) -> None:
         _configure(connection=connection, transactional_ddl=True)
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                   {"key": _PG_MIGRATION_LOCK})
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
             context.run_migrations()
             if fk_off:
                 broken = _sqlite_pragma(connection, "PRAGMA foreign_key_check")

@@ -50,7 +50,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
     )
-    op.create_index("ix_sessions_user_id_created_at_id", "sessions", ["user_id", "created_at", "id"])
+    op.create_index(
+        "ix_sessions_user_id_created_at_id", "sessions", ["user_id", "created_at", "id"]
+    )
     op.create_index("ix_sessions_status_created_at", "sessions", ["status", "created_at"])
     op.create_index("ix_sessions_created_at_id", "sessions", ["created_at", "id"])
     # At most one ACTIVE session per user.

@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_interviewer_notes")),
     )
     # A session's notes in the order they were written.
-    op.create_index(
-        "ix_interviewer_notes_session_id_id", "interviewer_notes", ["session_id", "id"]
-    )
+    op.create_index("ix_interviewer_notes_session_id_id", "interviewer_notes", ["session_id", "id"])
 
 
 def downgrade() -> None:

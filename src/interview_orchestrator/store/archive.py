@@ -1,6 +1,6 @@
 """The ``SessionArchive`` on SQLAlchemy Core: whole sessions out, in, and deleted.
 
-It shares the data store's row mappings and transaction runner (retries on lock contention,
+It shares the data store's codecs and transaction runner (retries on lock contention,
 database errors as ``DataStoreError``), so a session reads and writes here exactly as it
 does there. Pages are read in one snapshot each (PostgreSQL REPEATABLE READ; a SQLite read
 transaction is one already), so a session being written meanwhile is exported whole: its
@@ -29,13 +29,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import DataStoreError, InvalidInputError
+from ..errors import InvalidInputError
 from ..models import (
     EvaluationReport,
-    InterviewerNote,
+    EventType,
     Session,
+    SessionEvent,
     SessionStatus,
-    plain_json,
     validate_page,
 )
 from ..ports import (
@@ -47,37 +47,31 @@ from ..ports import (
     SessionArchive,
     SessionFilter,
 )
-from .engine import SQLITE_BEGIN_OPTION
-from .schema import EVALUATIONS, INTERVIEWER_NOTES, MESSAGES, SESSIONS, TRANSITIONS
-from .sqlalchemy_store import (
-    SqlAlchemyDataStore,
-    _dimension_scores_json,
-    _evaluation_from_row,
-    _message_from_row,
-    _require_aware,
-    _session_from_row,
-    _session_values,
-    _store_error,
-    _transition_from_row,
+from .codecs import (
+    EvaluationCodec,
+    EventCodec,
+    MessageCodec,
+    NoteCodec,
+    SessionCodec,
+    TransitionCodec,
+    decoded,
 )
+from .events import read_events
+from .schema import EVALUATIONS, EVENTS, INTERVIEWER_NOTES, MESSAGES, SESSIONS, TRANSITIONS
+from .transactions import Transactions, require_aware, store_error
 
 T = TypeVar("T")
 #: The tables whose rows belong to a session (all ON DELETE CASCADE as well).
-_CHILDREN: Final = (MESSAGES, TRANSITIONS, EVALUATIONS, INTERVIEWER_NOTES)
+_CHILDREN: Final = (MESSAGES, TRANSITIONS, EVALUATIONS, INTERVIEWER_NOTES, EVENTS)
+#: An exported session's event log is read whole, a page at a time.
+_EVENT_PAGE: Final = 1000
 
 
 class SqlAlchemyArchive:
     """``SessionArchive`` on an engine from ``create_engine_for`` (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine, *, max_attempts: int = 5) -> None:
-        self._db = SqlAlchemyDataStore(engine, max_attempts=max_attempts)
-        self._snapshot = engine.execution_options(
-            **(
-                {SQLITE_BEGIN_OPTION: "DEFERRED"}
-                if engine.dialect.name == "sqlite"
-                else {"isolation_level": "REPEATABLE READ"}
-            )
-        )
+        self._tx = Transactions(engine, max_attempts=max_attempts)
 
     # ------------------------------------------------------------------ export
 
@@ -93,7 +87,7 @@ class SqlAlchemyArchive:
         if after is not None:
             at, last_id = after
             key = tuple_(SESSIONS.c.created_at, SESSIONS.c.id)
-            query = query.where(key > tuple_(_require_aware(at, "after"), last_id))
+            query = query.where(key > tuple_(require_aware(at, "after"), last_id))
         query = query.order_by(SESSIONS.c.created_at, SESSIONS.c.id).limit(limit)
         return self._read("read sessions to export", lambda conn: _load_whole(conn, query))
 
@@ -115,13 +109,13 @@ class SqlAlchemyArchive:
         if dry_run:
             return self._read(what, tx)
         try:
-            return self._db._write(what, tx, pass_integrity=True)
+            return self._tx.write(what, tx, pass_integrity=True)
         except IntegrityError as exc:
             # A concurrent writer took the id, or started another session of this user.
             refused = self._read(what, lambda conn: _refusal(conn, session))
             if refused is not None:
                 return refused
-            raise _store_error(what, exc) from exc
+            raise store_error(what, exc) from exc
 
     # ------------------------------------------------------------------ deletion
 
@@ -138,6 +132,7 @@ class SqlAlchemyArchive:
                 transitions=count(_children_of(TRANSITIONS, ids)),
                 evaluations=count(_children_of(EVALUATIONS, ids)),
                 notes=count(_children_of(INTERVIEWER_NOTES, ids)),
+                events=count(_children_of(EVENTS, ids)),
             )
 
         return self._read("count the sessions to delete", tx)
@@ -173,14 +168,15 @@ class SqlAlchemyArchive:
                 transitions=gone[TRANSITIONS.name],
                 evaluations=gone[EVALUATIONS.name],
                 notes=gone[INTERVIEWER_NOTES.name],
+                events=gone[EVENTS.name],
             )
 
-        return self._db._write("delete sessions", tx)
+        return self._tx.write("delete sessions", tx)
 
     # ------------------------------------------------------------------ transactions
 
     def _read(self, what: str, fn: Callable[[Connection], T]) -> T:
-        return self._db._run(self._snapshot, what, fn, pass_integrity=False)
+        return self._tx.snapshot(what, fn)
 
 
 # ---------------------------------------------------------------------- queries
@@ -191,14 +187,16 @@ def _selected(selection: SessionFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if selection.session_id is not None:
         conditions.append(c.id == selection.session_id)
+    if selection.tenant_id is not None:
+        conditions.append(c.tenant_id == selection.tenant_id)
     if selection.user_id is not None:
         conditions.append(c.user_id == selection.user_id)
     if selection.status is not None:
         conditions.append(c.status == SessionStatus(selection.status).value)
     if selection.since is not None:
-        conditions.append(c.created_at >= _require_aware(selection.since, "since"))
+        conditions.append(c.created_at >= require_aware(selection.since, "since"))
     if selection.until is not None:
-        conditions.append(c.created_at < _require_aware(selection.until, "until"))
+        conditions.append(c.created_at < require_aware(selection.until, "until"))
     return conditions
 
 
@@ -209,10 +207,12 @@ def _doomed(deletion: Deletion) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         c.status.in_(sorted(SessionStatus(s).value for s in deletion.statuses))
     ]
+    if deletion.tenant_id is not None:
+        conditions.append(c.tenant_id == deletion.tenant_id)
     if deletion.user_id is not None:
         conditions.append(c.user_id == deletion.user_id)
     if deletion.created_before is not None:
-        conditions.append(c.created_at < _require_aware(deletion.created_before, "created_before"))
+        conditions.append(c.created_at < require_aware(deletion.created_before, "created_before"))
     return conditions
 
 
@@ -222,13 +222,14 @@ def _children_of(table: Table, ids: Select[Any]) -> Select[Any]:
 
 def _refusal(conn: Connection, session: Session) -> ImportResult | None:
     """Why ``session`` cannot be inserted as it is (its id is taken; it is ACTIVE and its
-    user has another ACTIVE session), or None."""
+    user has another ACTIVE session in its tenant), or None."""
     found = _load_whole(conn, select(SESSIONS).where(SESSIONS.c.id == session.id))
     if found:
         return ImportResult(ImportOutcome.EXISTS, stored=found[0])
     if session.status is SessionStatus.ACTIVE:
         other = conn.execute(
             select(SESSIONS.c.id).where(
+                SESSIONS.c.tenant_id == session.tenant_id,
                 SESSIONS.c.user_id == session.user_id,
                 SESSIONS.c.status == SessionStatus.ACTIVE.value,
             )
@@ -242,7 +243,9 @@ def _load_whole(conn: Connection, sessions_query: Select[Any]) -> list[ArchivedS
     """The sessions ``sessions_query`` selects, each with its transcript, transitions and
     evaluation and notes, in the query's order: five queries, whatever the number of
     sessions."""
-    sessions = [_decoded(_session_from_row, row) for row in conn.execute(sessions_query).mappings()]
+    sessions = [
+        decoded(SessionCodec.decode, row) for row in conn.execute(sessions_query).mappings()
+    ]
     if not sessions:
         return []
     ids = [session.id for session in sessions]
@@ -252,7 +255,7 @@ def _load_whole(conn: Connection, sessions_query: Select[Any]) -> list[ArchivedS
             .where(MESSAGES.c.session_id.in_(ids))
             .order_by(MESSAGES.c.session_id, MESSAGES.c.seq)
         ).mappings(),
-        _message_from_row,
+        MessageCodec.decode,
     )
     transitions = _grouped(
         conn.execute(
@@ -260,10 +263,10 @@ def _load_whole(conn: Connection, sessions_query: Select[Any]) -> list[ArchivedS
             .where(TRANSITIONS.c.session_id.in_(ids))
             .order_by(TRANSITIONS.c.session_id, TRANSITIONS.c.id)
         ).mappings(),
-        _transition_from_row,
+        TransitionCodec.decode,
     )
     evaluations: dict[str, EvaluationReport] = {
-        row["session_id"]: _decoded(_evaluation_from_row, row)
+        row["session_id"]: decoded(EvaluationCodec.decode, row)
         for row in conn.execute(
             select(EVALUATIONS).where(EVALUATIONS.c.session_id.in_(ids))
         ).mappings()
@@ -274,7 +277,7 @@ def _load_whole(conn: Connection, sessions_query: Select[Any]) -> list[ArchivedS
             .where(INTERVIEWER_NOTES.c.session_id.in_(ids))
             .order_by(INTERVIEWER_NOTES.c.session_id, INTERVIEWER_NOTES.c.id)
         ).mappings(),
-        _note_from_row,
+        NoteCodec.decode,
     )
     return [
         ArchivedSession(
@@ -283,34 +286,27 @@ def _load_whole(conn: Connection, sessions_query: Select[Any]) -> list[ArchivedS
             transitions=tuple(transitions.get(session.id, ())),
             evaluation=evaluations.get(session.id),
             notes=tuple(notes.get(session.id, ())),
+            events=tuple(_all_events(conn, session.id)),
         )
         for session in sessions
     ]
 
 
-def _note_from_row(row: RowMapping) -> InterviewerNote:
-    return InterviewerNote(
-        session_id=row["session_id"],
-        message_seq=row["message_seq"],
-        content=row["content"],
-        created_at=row["created_at"],
-    )
+def _all_events(conn: Connection, session_id: str) -> list[SessionEvent]:
+    """The session's whole event log, in order (pages of the reader the service uses)."""
+    found: list[SessionEvent] = []
+    while True:
+        page = read_events(conn, session_id, found[-1].id if found else 0, _EVENT_PAGE)
+        found.extend(page)
+        if len(page) < _EVENT_PAGE:
+            return found
 
 
 def _grouped(rows: Iterable[RowMapping], decode: Callable[[RowMapping], T]) -> dict[str, list[T]]:
     grouped: dict[str, list[T]] = defaultdict(list)
     for row in rows:
-        grouped[row["session_id"]].append(_decoded(decode, row))
+        grouped[row["session_id"]].append(decoded(decode, row))
     return grouped
-
-
-def _decoded(decode: Callable[[RowMapping], T], row: RowMapping) -> T:
-    try:
-        return decode(row)
-    except (ValueError, KeyError, TypeError) as exc:  # InvalidInputError is a ValueError
-        # A row the domain refuses was written by something else; say so, not "bad input".
-        key = row.get("session_id", row.get("id"))
-        raise DataStoreError(f"stored data of session {key!r} cannot be read: {exc}") from exc
 
 
 # ---------------------------------------------------------------------- domain -> rows
@@ -318,88 +314,38 @@ def _decoded(decode: Callable[[RowMapping], T], row: RowMapping) -> T:
 
 def _rows_of(archived: ArchivedSession) -> Sequence[tuple[Table, list[dict[str, Any]]]]:
     """The inserts that store ``archived`` exactly: (table, values) in dependency order."""
-    session_id = archived.session.id
+    session_id, tenant_id = archived.session.id, archived.session.tenant_id
     rows: list[tuple[Table, list[dict[str, Any]]]] = [
-        (SESSIONS, [_session_values(archived.session)])
+        (SESSIONS, [SessionCodec.encode(archived.session)])
     ]
     if archived.messages:
-        rows.append(
-            (
-                MESSAGES,
-                [
-                    {
-                        "session_id": session_id,
-                        "seq": m.seq,
-                        "role": m.role.value,
-                        "mode": m.mode.value,
-                        "content": m.content,
-                        "created_at": m.created_at,
-                        "late": m.late,
-                    }
-                    for m in archived.messages
-                ],
-            )
-        )
+        rows.append((MESSAGES, [MessageCodec.encode(session_id, m) for m in archived.messages]))
     if archived.transitions:
-        rows.append(
-            (
-                TRANSITIONS,
-                [
-                    {
-                        "session_id": session_id,
-                        "from_status": t.from_status.value,
-                        "to_status": t.to_status.value,
-                        "operation": t.operation,
-                        "reason": t.reason,
-                        "at": t.at,
-                    }
-                    for t in archived.transitions
-                ],
-            )
-        )
-    report = archived.evaluation
+        rows.append((TRANSITIONS, [TransitionCodec.encode(t) for t in archived.transitions]))
+    report: EvaluationReport | None = archived.evaluation
     if report is not None:
-        rows.append((EVALUATIONS, [_evaluation_values(session_id, report)]))
+        rows.append((EVALUATIONS, [EvaluationCodec.encode(report)]))
     if archived.notes:
+        rows.append((INTERVIEWER_NOTES, [NoteCodec.encode(n) for n in archived.notes]))
+    if archived.events:
         rows.append(
             (
-                INTERVIEWER_NOTES,
+                EVENTS,
                 [
-                    {
-                        "session_id": session_id,
-                        "message_seq": n.message_seq,
-                        "content": n.content,
-                        "created_at": n.created_at,
-                    }
-                    for n in archived.notes
+                    # The session's tenant, which an import may have mapped.
+                    {**EventCodec.encode(event, _message_seq(event)), "tenant_id": tenant_id}
+                    for event in archived.events
                 ],
             )
         )
     return rows
 
 
-def _evaluation_values(session_id: str, report: EvaluationReport) -> dict[str, Any]:
-    return {
-        "session_id": session_id,
-        "status": report.status.value,
-        "overall_score": report.overall_score,
-        "coverage": report.coverage,
-        "dimension_scores": _dimension_scores_json(report.dimension_scores),
-        "strengths": plain_json(list(report.strengths), "strengths"),
-        "improvements": plain_json(list(report.improvements), "improvements"),
-        "summary": report.summary,
-        "provider": report.provider,
-        "model": report.model,
-        "template": report.template,
-        "rubric_version": report.rubric_version,
-        "provenance": plain_json(dict(report.provenance), "provenance"),
-        "error": report.error,
-        "attempts": report.attempts,
-        "created_at": report.created_at,
-        "updated_at": report.updated_at,
-        "started_at": report.started_at,
-        "completed_at": report.completed_at,
-    }
+def _message_seq(event: SessionEvent) -> int | None:
+    """The message a ``message.created`` event is about (its data carries it when read)."""
+    message = event.data.get("message")
+    seq = message.get("seq") if isinstance(message, dict) else event.data.get("seq")
+    return seq if event.type is EventType.MESSAGE_CREATED and isinstance(seq, int) else None
 
 
 if TYPE_CHECKING:

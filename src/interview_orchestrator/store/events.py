@@ -1,0 +1,144 @@
+"""The event log: written inside the transaction of the change it records, read by cursor.
+
+Every statement that changes a session also bumps ``sessions.event_count`` (in the same
+``UPDATE``, which holds the session's row lock), so a session's events are numbered 1, 2, 3 …
+in commit order with no gaps: a reader that has seen event ``n`` has seen all before it.
+On PostgreSQL the transaction also sends ``NOTIFY`` (delivered at commit, never for a
+rollback) so that listeners in other processes wake up; the row stays the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import Connection, Integer, and_, bindparam, func, insert, select, update
+
+from ..models import EventType, NewEvent, SessionEvent
+from .codecs import EventCodec, decoded
+from .schema import EVENTS, MESSAGES, SESSIONS
+
+#: ``Connection.info`` key of the (session_id, first, last) batches a transaction wrote; the
+#: transaction runner announces them after the commit.
+COMMITTED_KEY: Final = "interview_events_written"
+#: The PostgreSQL channel of the log; payload ``"<session_id> <first> <last>"``.
+NOTIFY_CHANNEL: Final = "interview_events"
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event to write with a change: what happened, and the message it is about."""
+
+    event: NewEvent
+    message_seq: int | None = None
+
+
+_EVENTS_AFTER: Final = (
+    select(
+        EVENTS,
+        MESSAGES.c.seq.label("m_seq"),
+        MESSAGES.c.role.label("m_role"),
+        MESSAGES.c.mode.label("m_mode"),
+        MESSAGES.c.content.label("m_content"),
+        MESSAGES.c.created_at.label("m_created_at"),
+        MESSAGES.c.late.label("m_late"),
+        MESSAGES.c.client_message_id.label("m_client_message_id"),
+        MESSAGES.c.reply_to.label("m_reply_to"),
+    )
+    .select_from(
+        EVENTS.outerjoin(
+            MESSAGES,
+            and_(
+                MESSAGES.c.session_id == EVENTS.c.session_id,
+                MESSAGES.c.seq == EVENTS.c.message_seq,
+            ),
+        )
+    )
+    .where(EVENTS.c.session_id == bindparam("b_id"), EVENTS.c.seq > bindparam("b_after"))
+    .order_by(EVENTS.c.seq)
+    .limit(bindparam("b_limit", type_=Integer))
+)
+
+_BUMP_EVENTS: Final = (
+    update(SESSIONS)
+    .where(SESSIONS.c.id == bindparam("b_id"))
+    .values(event_count=SESSIONS.c.event_count + bindparam("b_n", type_=Integer))
+    .returning(SESSIONS.c.event_count, SESSIONS.c.tenant_id)
+)
+
+
+def write_events(
+    conn: Connection,
+    *,
+    session_id: str,
+    tenant_id: str,
+    last_seq: int,
+    pending: Sequence[PendingEvent],
+    at: datetime,
+    notify: bool,
+) -> list[SessionEvent]:
+    """Insert ``pending`` numbered so that the last gets ``last_seq`` (the caller has already
+    added ``len(pending)`` to ``sessions.event_count`` in this transaction)."""
+    if not pending:
+        return []
+    first = last_seq - len(pending) + 1
+    events = [
+        SessionEvent(
+            id=first + index,
+            type=EventType(item.event.type),
+            session_id=session_id,
+            data=dict(item.event.data),
+            created_at=at,
+            tenant_id=tenant_id,
+        )
+        for index, item in enumerate(pending)
+    ]
+    conn.execute(
+        insert(EVENTS),
+        [
+            EventCodec.encode(event, item.message_seq)
+            for event, item in zip(events, pending, strict=True)
+        ],
+    )
+    if notify:
+        conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"{session_id} {first} {last_seq}")))
+    committed = conn.info.get(COMMITTED_KEY)
+    if committed is not None:
+        committed.append((session_id, first, last_seq))
+    return events
+
+
+def record_events(
+    conn: Connection,
+    session_id: str,
+    pending: Sequence[PendingEvent],
+    *,
+    at: datetime,
+    notify: bool,
+) -> list[SessionEvent]:
+    """Number and write ``pending`` for a change that did not bump the cursor itself (an
+    evaluation's progress). Takes the session's row lock, like every other change."""
+    if not pending:
+        return []
+    row = conn.execute(_BUMP_EVENTS, {"b_id": session_id, "b_n": len(pending)}).first()
+    if row is None:
+        return []
+    return write_events(
+        conn,
+        session_id=session_id,
+        tenant_id=row.tenant_id,
+        last_seq=int(row.event_count),
+        pending=pending,
+        at=at,
+        notify=notify,
+    )
+
+
+def read_events(conn: Connection, session_id: str, after: int, limit: int) -> list[SessionEvent]:
+    """The session's events with a cursor above ``after``, in order, at most ``limit``."""
+    rows = conn.execute(
+        _EVENTS_AFTER, {"b_id": session_id, "b_after": after, "b_limit": limit}
+    ).mappings()
+    return [decoded(EventCodec.decode, row) for row in rows]

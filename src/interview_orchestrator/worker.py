@@ -1,0 +1,171 @@
+"""Background evaluation: what ``interview-orchestrator worker`` runs (and ``serve`` as a
+thread on SQLite).
+
+A worker claims the oldest PENDING evaluation (or a RUNNING one whose runner's lease expired)
+with a lease, generates it through the ``EvaluationService`` (which keeps the lease alive) and
+stores the result; the claim is a compare-and-set on the evaluations table, with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL so that N workers each take a different row. It sleeps
+until woken by a commit (any event of any session) or ``poll_interval`` passes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from .clock import Clock, utc_now
+from .errors import EvaluationError, InterviewPlatformError
+from .evaluation.service import EvaluationService
+from .models import EvaluationReport
+from .ports import CommunicationManager, DataStore
+
+
+def worker_name() -> str:
+    """``host:pid:random``: unique per worker, readable in ``evaluations.claimed_by``."""
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class WorkerReport:
+    """What a worker run did, by session id."""
+
+    generated: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "generated": self.generated,
+            "failed": self.failed,
+            "released": self.released,
+            "errors": self.errors,
+        }
+
+
+class EvaluationWorker:
+    """Claims and generates pending evaluations until told to stop."""
+
+    def __init__(
+        self,
+        data_store: DataStore,
+        evaluation_service: EvaluationService,
+        *,
+        communication_manager: CommunicationManager | None = None,
+        poll_interval: float = 2.0,
+        name: str | None = None,
+        clock: Clock = utc_now,
+        logger: Any = None,
+    ) -> None:
+        self._store = data_store
+        self._service = evaluation_service
+        self._channels = communication_manager
+        self._poll_interval = poll_interval
+        self.name = name or worker_name()
+        self._clock = clock
+        self._log = logger.bind(component="EvaluationWorker") if logger is not None else None
+        self._wake = threading.Event()
+
+    @property
+    def lease(self) -> timedelta:
+        return self._service.lease
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        once: bool = False,
+        on_claim: Callable[[EvaluationReport], None] | None = None,
+    ) -> WorkerReport:
+        """Work until ``stop`` is set (the evaluation in hand is finished first); with ``once``,
+        until nothing is left to claim. ``on_claim`` is told of each claim (tests, metrics)."""
+        report = WorkerReport()
+        unlisten = self._channels.listen(self._woken) if self._channels is not None else None
+        self._info("worker started", {"worker": self.name, "once": once})
+        try:
+            while not stop.is_set():
+                worked = self.run_one(report, on_claim=on_claim)
+                if worked:
+                    continue
+                if once:
+                    break
+                self._wake.wait(self._poll_interval)
+                self._wake.clear()
+        finally:
+            if unlisten is not None:
+                unlisten()
+            self._info("worker stopped", {"worker": self.name, **report.as_dict()})
+        return report
+
+    def run_one(
+        self,
+        report: WorkerReport | None = None,
+        *,
+        on_claim: Callable[[EvaluationReport], None] | None = None,
+    ) -> bool:
+        """Claim one due evaluation and generate it; False if none was due."""
+        report = report if report is not None else WorkerReport()
+        try:
+            claimed = self._store.claim_next_evaluation(
+                now=self._clock(), lease=self._service.lease, worker=self.name
+            )
+        except InterviewPlatformError:
+            report.errors += 1
+            self._error("could not claim an evaluation; retrying")
+            return False
+        if claimed is None:
+            return False
+        if on_claim is not None:
+            on_claim(claimed)
+        session_id = claimed.session_id
+        finished = False
+        try:
+            result = self._service.run_claimed(claimed)
+            finished = True
+            report.generated.append(session_id)
+            self._info(
+                "evaluation generated",
+                {
+                    "worker": self.name,
+                    "evaluation": result.status.value,
+                    "attempt": result.attempts,
+                },
+                session_id=session_id,
+            )
+        except EvaluationError:
+            finished = True  # stored as FAILED (or taken over): not ours any more
+            report.failed.append(session_id)
+            self._error("evaluation failed", session_id=session_id)
+        except InterviewPlatformError:
+            report.errors += 1
+            self._error("evaluation could not be stored", session_id=session_id)
+        finally:
+            if not finished:  # interrupted (or the store failed): give it back for another
+                self._release(claimed, report)
+        return True
+
+    def _release(self, claimed: EvaluationReport, report: WorkerReport) -> None:
+        try:
+            if self._store.release_evaluation(
+                claimed.session_id, attempt=claimed.attempts, now=self._clock()
+            ):
+                report.released.append(claimed.session_id)
+        except InterviewPlatformError:
+            self._error("could not release the evaluation; its lease will expire")
+
+    def _woken(self, _session_id: str, _first: int, _last: int) -> None:
+        self._wake.set()
+
+    def _info(self, message: str, metadata: dict[str, Any], session_id: str | None = None) -> None:
+        if self._log is not None:
+            self._log.info(message, operation="worker", session_id=session_id, metadata=metadata)
+
+    def _error(self, message: str, session_id: str | None = None) -> None:
+        if self._log is not None:
+            self._log.error(message, operation="worker", session_id=session_id, exc_info=True)
