@@ -13,6 +13,7 @@ from .errors import (
     InvalidStateTransitionError,
     ProviderError,
     SessionNotFoundError,
+    TurnInProgressError,
 )
 from .models import (
     CommunicationMode,
@@ -20,13 +21,17 @@ from .models import (
     EndReason,
     EvaluationReport,
     EvaluationStatus,
+    EventType,
     Message,
     Role,
     Session,
     SessionConfig,
+    SessionEvent,
     SessionStatus,
+    Turn,
 )
 from .session_manager import SessionManager
+from .subscriptions import Subscription
 
 if TYPE_CHECKING:
     from .container import Container
@@ -50,6 +55,7 @@ __all__ = [
     "EvaluationError",
     "EvaluationReport",
     "EvaluationStatus",
+    "EventType",
     "InterviewPlatformError",
     "InvalidInputError",
     "InvalidStateTransitionError",
@@ -58,7 +64,11 @@ __all__ = [
     "Role",
     "Session",
     "SessionConfig",
+    "SessionEvent",
     "SessionManager",
     "SessionNotFoundError",
     "SessionStatus",
+    "Subscription",
+    "Turn",
+    "TurnInProgressError",
 ]
