@@ -25,18 +25,22 @@ from interview_orchestrator import (
     Session,
     SessionConfig,
     SessionManager,
+    SessionNotFoundError,
     SessionStatus,
+    TurnInProgressError,
 )
 from interview_orchestrator.lifecycle import Operation
+from interview_orchestrator.models import EventType, NewEvent
 from interview_orchestrator.logging import build_logger
 from interview_orchestrator.ports import (
     AIInterviewer,
     CommunicationManager,
     DataStore,
     EvaluationManager,
-    EventKind,
+    ExistingTurn,
     InterviewerReply,
     TransitionResult,
+    TurnStart,
 )
 from tests.planted import planted_in, planted_resume
 
@@ -108,8 +112,30 @@ def session_in(status: SessionStatus, **changes: Any) -> Session:
     return base.with_changes(**changes)
 
 
-def message(seq: int, role: Role, content: str = "x", *, late: bool = False) -> Message:
-    return Message(SID, seq, role, CommunicationMode.TEXT, content, NOW, late=late)
+def message(
+    seq: int,
+    role: Role,
+    content: str = "x",
+    *,
+    late: bool = False,
+    mode: CommunicationMode = CommunicationMode.TEXT,
+    client_message_id: str | None = None,
+) -> Message:
+    return Message(
+        SID, seq, role, mode, content, NOW, late=late, client_message_id=client_message_id
+    )
+
+
+def claims_turn(store: Any, candidate: Message, *recent: Message) -> None:
+    """Make begin_turn store ``candidate`` and give ``recent`` (default: just it) as context;
+    finish_turn stores the reply as the next message."""
+    store.begin_turn.return_value = TurnStart(candidate, recent or (candidate,))
+    store.find_turn.return_value = None
+
+    def finish(session_id: str, candidate_seq: int, reply: Any, **kw: Any) -> Message:
+        return message(candidate_seq + 1, Role.INTERVIEWER, reply.content)
+
+    store.finish_turn.side_effect = finish
 
 
 def echo_transition(store: Any) -> None:
@@ -253,14 +279,21 @@ def test_start_stores_the_opening_question_with_the_active_session(
     assert after.interviewer_state == {"asked": ["open"]}
 
 
-def test_start_publishes_the_state_change_and_the_opening_message(
-    manager: SessionManager, store: Any, channels: Any
+def test_start_keeps_the_opening_questions_notes_and_phase(
+    manager: SessionManager, store: Any, interviewer: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.CREATED)
+    interviewer.opening_question.return_value = InterviewerReply(
+        "Shall we begin?", {"asked": ["open"]}, notes=("phase: requirements",), phase="requirements"
+    )
     echo_transition(store)
     manager.start_session(SID)
-    kinds = [c.args[0].kind for c in channels.publish.call_args_list]
-    assert kinds == [EventKind.STATE_CHANGED, EventKind.MESSAGE]
+    kwargs = store.save_transition.call_args.kwargs
+    assert kwargs["notes"] == ("phase: requirements",)
+    assert kwargs["events"] == [
+        NewEvent(EventType.PHASE_CHANGED, {"phase": "requirements", "previous_phase": None})
+    ]
+    assert store.save_transition.call_args.args[1].phase == "requirements"
 
 
 def test_start_is_refused_while_the_candidate_has_another_active_session(
@@ -271,7 +304,7 @@ def test_start_is_refused_while_the_candidate_has_another_active_session(
     store.find_active_session.return_value = other
     with pytest.raises(InvalidStateTransitionError, match=f"already has an active session {other.id}"):
         manager.start_session(SID)
-    store.find_active_session.assert_called_once_with("cand-7")
+    store.find_active_session.assert_called_once_with("cand-7", "default")
     interviewer.initialize.assert_not_called()
     store.save_transition.assert_not_called()
 
@@ -327,76 +360,183 @@ def test_start_is_refused_unless_created_without_calling_the_interviewer(
 # ---------------------------------------------------------------- send_message
 
 
-def test_send_stores_the_candidates_message_before_asking_the_interviewer(
+def test_send_claims_the_turn_with_the_candidates_message_before_asking_the_interviewer(
     mocker: MockerFixture, manager: SessionManager, store: Any, interviewer: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.side_effect = [
-        message(2, Role.CANDIDATE, "hi"),
-        message(3, Role.INTERVIEWER),
-    ]
-    store.recent_messages.return_value = [
-        message(1, Role.INTERVIEWER),
-        message(2, Role.CANDIDATE, "hi"),
-    ]
+    claims_turn(store, message(2, Role.CANDIDATE, "hi"), message(1, Role.INTERVIEWER))
     interviewer.reply.return_value = InterviewerReply(
         "Tell me more.", {"asked": ["open", "q1"]}, notes=("probed: caching",)
     )
     calls = mocker.Mock()
-    calls.attach_mock(store.append_message, "append")
+    calls.attach_mock(store.begin_turn, "begin")
     calls.attach_mock(interviewer.reply, "reply")
+    calls.attach_mock(store.finish_turn, "finish")
 
-    reply = manager.send_message(SID, "hi")
+    turn = manager.send_turn(SID, "hi", client_message_id="c-1")
 
-    assert [c[0] for c in calls.mock_calls] == ["append", "reply", "append"]
-    first, second = store.append_message.call_args_list
-    assert (first.args[1].role, first.args[1].content) == (Role.CANDIDATE, "hi")
-    assert second.args[1].role is Role.INTERVIEWER
-    assert second.kwargs == {
-        "interviewer_state": {"asked": ["open", "q1"]},
-        "allow_late": True,
-        "notes": ("probed: caching",),
-    }
-    assert reply.seq == 3
+    assert [c[0] for c in calls.mock_calls] == ["begin", "reply", "finish"]
+    begun = store.begin_turn.call_args
+    assert (begun.args[1].role, begun.args[1].content) == (Role.CANDIDATE, "hi")
+    assert begun.args[1].client_message_id == "c-1"
+    assert begun.kwargs == {"expires_at": NOW + timedelta(minutes=5), "context_messages": 20}
+    finished = store.finish_turn.call_args
+    assert finished.args[1] == 2 and finished.args[2].reply_to == 2
+    assert finished.kwargs["interviewer_state"] == {"asked": ["open", "q1"]}
+    assert finished.kwargs["notes"] == ("probed: caching",)
+    assert (turn.candidate.seq, turn.reply.seq) == (2, 3)
 
 
-def test_send_gives_the_interviewer_only_the_recent_window(
+def test_send_gives_the_interviewer_the_window_read_with_the_candidates_message(
     manager: SessionManager, store: Any, interviewer: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER)]
-    store.recent_messages.return_value = [message(2, Role.CANDIDATE)]
+    window = (message(1, Role.INTERVIEWER), message(2, Role.CANDIDATE))
+    claims_turn(store, window[1], *window)
     manager.send_message(SID, "hello")
-    store.recent_messages.assert_called_once_with(SID, 20)
     store.get_transcript.assert_not_called()
-    assert interviewer.reply.call_args.args[0].recent_messages == (message(2, Role.CANDIDATE),)
+    store.recent_messages.assert_not_called()
+    assert interviewer.reply.call_args.args[0].recent_messages == window
 
 
-def test_send_keeps_the_candidates_message_when_the_interviewer_fails(
+def test_send_keeps_the_candidates_message_and_releases_the_turn_when_the_interviewer_fails(
     manager: SessionManager, store: Any, interviewer: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.return_value = message(4, Role.CANDIDATE)
-    store.recent_messages.return_value = []
+    claims_turn(store, message(4, Role.CANDIDATE))
     interviewer.reply.side_effect = RuntimeError("502 from upstream")
-    with pytest.raises(ProviderError, match="message #4 is stored"):
+    with pytest.raises(ProviderError, match="message #4 is stored") as raised:
         manager.send_message(SID, "my answer")
-    store.append_message.assert_called_once()
+    assert raised.value.candidate_message_seq == 4
+    assert raised.value.retryable is True
+    store.release_turn.assert_called_once_with(SID, 4)
+    store.finish_turn.assert_not_called()
 
 
-def test_send_does_not_publish_a_reply_that_arrived_after_the_end(
-    manager: SessionManager, store: Any, channels: Any
+def test_a_failed_turn_names_no_provider_url(
+    manager: SessionManager, store: Any, interviewer: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.side_effect = [
-        message(2, Role.CANDIDATE),
-        message(3, Role.INTERVIEWER, late=True),
+    claims_turn(store, message(2, Role.CANDIDATE))
+    interviewer.reply.side_effect = ProviderError(
+        "the AI provider 'openai' (model 'm' at http://10.0.0.7:8080/v1) refused the "
+        "credentials (HTTP 401)",
+        retryable=False,
+    )
+    with pytest.raises(ProviderError) as raised:
+        manager.send_message(SID, "my answer")
+    assert "10.0.0.7" not in str(raised.value) and "http" not in str(raised.value)
+    assert raised.value.retryable is False
+
+
+def test_send_while_a_turn_is_pending_is_refused_and_asks_nothing(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.begin_turn.side_effect = TurnInProgressError(SID, "active", 2)
+    with pytest.raises(TurnInProgressError, match="still answering message #2"):
+        manager.send_message(SID, "again")
+    interviewer.reply.assert_not_called()
+    store.release_turn.assert_not_called()
+
+
+def test_a_reused_client_message_id_returns_the_stored_turn(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    candidate = message(2, Role.CANDIDATE, "hi", client_message_id="c-1")
+    store.find_turn.return_value = ExistingTurn(candidate, message(3, Role.INTERVIEWER))
+    turn = manager.send_turn(SID, "hi", client_message_id="c-1")
+    assert (turn.candidate.seq, turn.reply.seq) == (2, 3)
+    store.begin_turn.assert_not_called()
+    interviewer.reply.assert_not_called()
+
+
+def test_a_reused_client_message_id_with_other_content_is_refused(
+    manager: SessionManager, store: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    candidate = message(2, Role.CANDIDATE, "hi", client_message_id="c-1")
+    store.find_turn.return_value = ExistingTurn(candidate, message(3, Role.INTERVIEWER))
+    with pytest.raises(InvalidInputError, match="already used for message #2"):
+        manager.send_turn(SID, "something else", client_message_id="c-1")
+    store.begin_turn.assert_not_called()
+
+
+def test_a_reused_client_message_id_whose_reply_failed_is_answered_now(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    candidate = message(2, Role.CANDIDATE, "hi", client_message_id="c-1")
+    store.find_turn.return_value = ExistingTurn(candidate, None)
+    store.resume_turn.return_value = TurnStart(candidate, (candidate,))
+    store.finish_turn.side_effect = lambda sid, seq, reply, **kw: message(3, Role.INTERVIEWER)
+    turn = manager.send_turn(SID, "hi", client_message_id="c-1")
+    assert turn.reply.seq == 3
+    assert store.resume_turn.call_args.kwargs["candidate_seq"] == 2
+    store.begin_turn.assert_not_called()
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 129, "naïve", 17])
+def test_a_malformed_client_message_id_is_refused_before_storage(
+    manager: SessionManager, store: Any, key: Any
+) -> None:
+    with pytest.raises(InvalidInputError, match="client_message_id"):
+        manager.send_message(SID, "hi", client_message_id=key)
+    store.get_session.assert_not_called()
+
+
+def test_retry_reply_answers_the_unanswered_message(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    candidate = message(4, Role.CANDIDATE, "my answer")
+    store.resume_turn.return_value = TurnStart(candidate, (candidate,))
+    store.finish_turn.side_effect = lambda sid, seq, reply, **kw: message(5, Role.INTERVIEWER)
+    reply = manager.retry_reply(SID)
+    assert reply.seq == 5
+    assert store.finish_turn.call_args.args[1] == 4
+    assert interviewer.reply.call_args.args[0].recent_messages == (candidate,)
+
+
+def test_retry_reply_with_nothing_unanswered_is_refused(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    store.resume_turn.side_effect = InvalidStateTransitionError(
+        SID, "active", "retry the reply of", "the last message is the interviewer's"
+    )
+    with pytest.raises(InvalidStateTransitionError, match="last message is the interviewer"):
+        manager.retry_reply(SID)
+    interviewer.reply.assert_not_called()
+
+
+def test_a_reply_in_a_new_phase_writes_a_phase_change(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE, phase="requirements")
+    claims_turn(store, message(2, Role.CANDIDATE))
+    interviewer.reply.return_value = InterviewerReply("Next part.", {}, phase="high_level_design")
+    manager.send_message(SID, "done with requirements")
+    kwargs = store.finish_turn.call_args.kwargs
+    assert kwargs["phase"] == "high_level_design"
+    assert kwargs["events"] == [
+        NewEvent(
+            EventType.PHASE_CHANGED,
+            {"phase": "high_level_design", "previous_phase": "requirements"},
+        )
     ]
-    store.recent_messages.return_value = []
-    reply = manager.send_message(SID, "hello")
-    assert reply.late
-    published = [c.args[0].message.seq for c in channels.publish.call_args_list]
-    assert published == [2]
+
+
+def test_a_reply_in_the_same_phase_writes_no_phase_change(
+    manager: SessionManager, store: Any, interviewer: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE, phase="requirements")
+    claims_turn(store, message(2, Role.CANDIDATE))
+    interviewer.reply.return_value = InterviewerReply("More.", {}, phase="requirements")
+    manager.send_message(SID, "and latency")
+    assert store.finish_turn.call_args.kwargs["events"] == []
+    assert store.finish_turn.call_args.kwargs["phase"] is None
 
 
 @pytest.mark.parametrize(
@@ -416,29 +556,28 @@ def test_send_refuses_bad_content_before_touching_the_store(
     with pytest.raises(InvalidInputError, match=error):
         manager.send_message(SID, content)
     store.get_session.assert_not_called()
-    store.append_message.assert_not_called()
+    store.begin_turn.assert_not_called()
 
 
 def test_send_accepts_a_large_whiteboard_export(manager: SessionManager, store: Any) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER)]
-    store.recent_messages.return_value = []
+    claims_turn(store, message(2, Role.CANDIDATE, mode=CommunicationMode.WHITEBOARD))
     board = json.dumps({"shapes": [{"text": "lb"}] * 5000})
     manager.send_message(SID, board, CommunicationMode.WHITEBOARD)
-    assert store.append_message.call_args_list[0].args[1].mode is CommunicationMode.WHITEBOARD
+    assert store.begin_turn.call_args.args[1].mode is CommunicationMode.WHITEBOARD
 
 
 def test_send_in_a_mode_that_is_not_enabled_is_refused(manager: SessionManager, store: Any) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
     with pytest.raises(InvalidInputError, match="'audio' is not enabled"):
         manager.send_message(SID, "hello", CommunicationMode.AUDIO)
-    store.append_message.assert_not_called()
+    store.begin_turn.assert_not_called()
 
 
 def test_send_in_an_unknown_mode_is_refused(manager: SessionManager, store: Any) -> None:
     with pytest.raises(InvalidInputError, match="unknown communication mode"):
         manager.send_message(SID, "hello", "smoke-signals")  # type: ignore[arg-type]
-    store.append_message.assert_not_called()
+    store.begin_turn.assert_not_called()
 
 
 @pytest.mark.parametrize(
@@ -450,7 +589,7 @@ def test_send_is_refused_unless_active(
     store.get_session.return_value = session_in(status)
     with pytest.raises(InvalidStateTransitionError, match="send a message"):
         manager.send_message(SID, "hello")
-    store.append_message.assert_not_called()
+    store.begin_turn.assert_not_called()
 
 
 def test_send_reopens_channels_of_a_session_started_elsewhere(
@@ -458,8 +597,7 @@ def test_send_reopens_channels_of_a_session_started_elsewhere(
 ) -> None:
     channels.enabled_modes.return_value = frozenset()
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
-    store.append_message.side_effect = [message(2, Role.CANDIDATE), message(3, Role.INTERVIEWER)]
-    store.recent_messages.return_value = []
+    claims_turn(store, message(2, Role.CANDIDATE))
     manager.send_message(SID, "hello")
     assert {c.args[1] for c in channels.enable_mode.call_args_list} == {
         CommunicationMode.TEXT,
@@ -566,6 +704,123 @@ def test_end_maps_a_foreign_evaluation_exception_to_evaluation_error(
         manager.end_session(SID)
 
 
+def test_end_in_the_background_returns_the_pending_report_without_evaluating(
+    manager: SessionManager, store: Any, evaluations: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    echo_transition(store)
+    store.get_evaluation.return_value = EvaluationReport(SID, EvaluationStatus.PENDING)
+    report = manager.end_session(SID, evaluate="background")
+    assert report.status is EvaluationStatus.PENDING
+    evaluations.generate_evaluation.assert_not_called()
+    store.save_transition.assert_called_once()
+
+
+def test_end_with_an_unknown_evaluation_mode_is_refused_before_storage(
+    manager: SessionManager, store: Any
+) -> None:
+    with pytest.raises(InvalidInputError, match="'now' or 'background'"):
+        manager.end_session(SID, evaluate="later")  # type: ignore[arg-type]
+    store.get_session.assert_not_called()
+
+
+def test_a_manager_built_for_background_evaluation_ends_in_the_background(
+    store: Any, interviewer: Any, evaluations: Any, channels: Any
+) -> None:
+    manager = SessionManager(
+        store, interviewer, evaluations, channels, clock=lambda: NOW, evaluate="background"
+    )
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE)
+    echo_transition(store)
+    store.get_evaluation.return_value = EvaluationReport(SID, EvaluationStatus.PENDING)
+    assert manager.end_session(SID).status is EvaluationStatus.PENDING
+    evaluations.generate_evaluation.assert_not_called()
+
+
+# ---------------------------------------------------------------- tenants
+
+
+def test_a_scoped_manager_does_not_see_another_tenants_session(
+    manager: SessionManager, store: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE, tenant_id="acme")
+    with pytest.raises(SessionNotFoundError):
+        manager.for_tenant("globex").get_session(SID)
+    assert manager.for_tenant("acme").get_session(SID).tenant_id == "acme"
+
+
+def test_a_scoped_manager_refuses_to_act_on_another_tenants_session_before_any_change(
+    manager: SessionManager, store: Any
+) -> None:
+    store.get_session.return_value = session_in(SessionStatus.ACTIVE, tenant_id="acme")
+    scoped = manager.for_tenant("globex")
+    for call in (
+        lambda: scoped.pause_session(SID),
+        lambda: scoped.end_session(SID),
+        lambda: scoped.send_message(SID, "hello"),
+        lambda: scoped.get_transcript(SID),
+        lambda: scoped.get_evaluation(SID),
+        lambda: scoped.events(SID),
+    ):
+        with pytest.raises(SessionNotFoundError):
+            call()
+    store.save_transition.assert_not_called()
+    store.begin_turn.assert_not_called()
+    store.get_transcript.assert_not_called()
+    store.get_evaluation.assert_not_called()
+    store.events.assert_not_called()
+
+
+def test_a_scoped_manager_creates_and_lists_in_its_tenant_only(
+    manager: SessionManager, store: Any
+) -> None:
+    store.add_session.side_effect = lambda s: s
+    store.list_sessions.return_value = []
+    scoped = manager.for_tenant("acme")
+    assert scoped.create_session(SessionConfig()).tenant_id == "acme"
+    scoped.list_sessions()
+    assert store.list_sessions.call_args.kwargs["tenant_id"] == "acme"
+    with pytest.raises(InvalidInputError, match="scoped to tenant 'acme'"):
+        scoped.list_sessions(tenant_id="globex")
+    with pytest.raises(InvalidInputError, match="scoped to tenant 'acme'"):
+        scoped.create_session(SessionConfig(), tenant_id="globex")
+
+
+def test_an_unscoped_manager_creates_in_the_default_tenant(
+    manager: SessionManager, store: Any
+) -> None:
+    store.add_session.side_effect = lambda s: s
+    assert manager.create_session(SessionConfig()).tenant_id == "default"
+    assert manager.create_session(SessionConfig(), tenant_id="acme").tenant_id == "acme"
+
+
+@pytest.mark.parametrize("tenant", ["", "has space", "a/b", "x" * 65, "-lead"])
+def test_a_malformed_tenant_id_is_refused(manager: SessionManager, tenant: str) -> None:
+    with pytest.raises(InvalidInputError, match="tenant id"):
+        manager.for_tenant(tenant)
+
+
+# ---------------------------------------------------------------- events
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"after": -1}, "negative"), ({"after": "3"}, "integer"), ({"limit": 0}, "between 1")],
+)
+def test_events_refuses_bad_cursors_and_limits(
+    manager: SessionManager, store: Any, kwargs: dict[str, Any], error: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=error):
+        manager.events(SID, **kwargs)
+    store.events.assert_not_called()
+
+
+def test_events_reads_the_log_after_the_cursor(manager: SessionManager, store: Any) -> None:
+    store.events.return_value = []
+    manager.events(SID, after=7, limit=50)
+    store.events.assert_called_once_with(SID, after=7, limit=50)
+
+
 # ---------------------------------------------------------------- retry_evaluation
 
 
@@ -639,7 +894,7 @@ def test_list_sessions_passes_filters_to_the_store(manager: SessionManager, stor
     manager.list_sessions(user_id="cand-7", status="completed", limit=10, offset=20)
     store.list_sessions.assert_called_once_with(
         user_id="cand-7", status=SessionStatus.COMPLETED, limit=10, offset=20,
-        since=None, until=None, min_score=None, after=None,
+        since=None, until=None, min_score=None, after=None, tenant_id=None,
     )
 
 
@@ -721,7 +976,7 @@ def test_a_message_to_a_session_past_its_time_ends_it_and_says_so(
     assert after.end_reason is EndReason.TIME_LIMIT
     assert store.save_transition.call_args.kwargs["reason"] == "time_limit"
     evaluations.generate_evaluation.assert_called_once_with(SID, force=False)
-    store.append_message.assert_not_called()
+    store.begin_turn.assert_not_called()
 
 
 def test_resuming_an_abandoned_session_ends_it_as_abandoned(manager: SessionManager, store: Any) -> None:
