@@ -13,9 +13,11 @@ PostgreSQL the communication manager also listens for other processes' commits.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from dependency_injector import containers, providers
 from sqlalchemy.engine import Engine
@@ -34,7 +36,15 @@ from .lifecycle import TimePolicy
 from .llm.openai_chat import API_KEY_VARIABLE, OpenAIChatModel, build_openai_client
 from .logging import build_logger
 from .session_manager import SessionManager
-from .settings import DEFAULT_CONFIG_FILE, DatabaseSettings, LifecycleSettings, Settings
+from .settings import (
+    DEFAULT_CONFIG_FILE,
+    DatabaseSettings,
+    LayeredConfiguration,
+    LifecycleSettings,
+    Settings,
+    current_settings,
+    merge_layers,
+)
 from .store.archive import SqlAlchemyArchive
 from .store.encryption import ENV_VAR as ENCRYPTION_KEYS_VAR
 from .store.encryption import FieldCipher
@@ -97,8 +107,11 @@ def _time_policy(lifecycle: LifecycleSettings) -> TimePolicy:
 class Container(containers.DeclarativeContainer):
     """``Container().session_manager()`` is a ready manager on the configured database."""
 
-    config = providers.Configuration(yaml_files=[DEFAULT_CONFIG_FILE])
-    settings = providers.Singleton(Settings.from_mapping, config)
+    #: Files read with ``config.from_yaml`` sit below the environment; values written in code
+    #: (``config.….from_value``, ``from_dict``, ``override``) are explicit arguments, above it.
+    config = LayeredConfiguration(yaml_files=[DEFAULT_CONFIG_FILE])
+    #: Validated from every layer whenever a provider is built: a later write is seen.
+    settings = providers.Callable(current_settings, config.provider)
 
     # --- core
     logger = providers.Singleton(
@@ -199,3 +212,37 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         logger=logger,
     )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings | Mapping[str, Any] | None = None,
+        /,
+        *,
+        config_files: Iterable[Path | str] = (),
+        database_url: str | None = None,
+        **sections: Mapping[str, Any],
+    ) -> Container:
+        """A container configured in code, with no dependency-injector to learn.
+
+        ``config_files`` are read in order, above the packaged defaults and below the
+        environment. Explicit arguments win over both, later ones over earlier: ``settings``
+        (the fields set on a ``Settings``, or a mapping of sections), the sections given by
+        name (``openai={"model": "gpt-4o-mini"}``), then ``database_url`` (short for
+        ``database={"url": ...}``). A bad value fails here with ``InvalidInputError`` naming
+        its key.
+        """
+        container = cls()
+        for path in config_files:
+            container.config.from_yaml(path, required=True)
+        given = (
+            settings.model_dump(exclude_unset=True)
+            if isinstance(settings, Settings)
+            else settings or {}
+        )
+        url = {} if database_url is None else {"database": {"url": database_url}}
+        explicit = merge_layers(given, sections, url)
+        if explicit:
+            container.config.from_dict(explicit)
+        container.settings()
+        return container

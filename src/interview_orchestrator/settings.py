@@ -1,16 +1,29 @@
-"""Typed settings: defaults in code, overlaid by ``config/default.yaml``, then the environment.
+"""Typed settings, and where each value comes from.
 
-The container loads the YAML (with ``${ENV:default}`` interpolation) into its
-``providers.Configuration``; ``Settings`` validates the result so a bad value fails at start-up
-with a message that names it.
+The precedence, lowest first, applied in ``Settings.from_layers`` and nowhere else:
+
+1. typed defaults in code (the models below);
+2. configuration files, in the order read: the packaged ``config/default.yaml``, then a
+   user's (``--config FILE``, ``container.config.from_yaml(FILE)``);
+3. the environment variables of ``ENVIRONMENT_VARIABLES``;
+4. explicit arguments: command-line options, ``Container.from_settings(...)``, and whatever
+   code writes to ``container.config`` (``from_value``, ``from_dict``, ``override``).
+
+``Settings`` validates the result, so a bad value fails at once with a message naming its
+key (and the variable or file it came from).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
+from copy import deepcopy
 from pathlib import Path
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Final, Literal
 
+import yaml
+from dependency_injector import providers
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,6 +38,22 @@ from .errors import InvalidInputError
 PACKAGE_CONFIG_DIR = Path(__file__).parent / "config"
 DEFAULT_CONFIG_FILE = PACKAGE_CONFIG_DIR / "default.yaml"
 DEFAULT_DATABASE_URL = "sqlite:///./var/interviews.db"
+
+#: Each environment variable read as a setting, and the key it sets: above every file, below
+#: explicit arguments. ``OPENAI_API_KEY`` is not here: the key is never a setting.
+ENVIRONMENT_VARIABLES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "INTERVIEW_DATABASE_URL": "database.url",
+        "INTERVIEW_DATABASE_AUTO_MIGRATE": "database.auto_migrate",
+        "INTERVIEW_SQLITE_SYNCHRONOUS": "database.sqlite_synchronous",
+        "INTERVIEW_LOG_LEVEL": "logging.level",
+        "INTERVIEW_IDLE_TIMEOUT_MINUTES": "lifecycle.idle_timeout_minutes",
+        "INTERVIEW_ABANDON_AFTER_HOURS": "lifecycle.abandon_after_hours",
+        "INTERVIEW_OPENAI_MODEL": "openai.model",
+        "OPENAI_BASE_URL": "openai.base_url",
+        "INTERVIEW_EVALUATION_MODE": "evaluation.mode",
+    }
+)
 
 
 class _Section(BaseModel):
@@ -51,6 +80,11 @@ class DatabaseSettings(_Section):
 class LoggingSettings(_Section):
     enabled: bool = True
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 class InterviewerSettings(_Section):
@@ -175,12 +209,143 @@ class Settings(_Section):
     lifecycle: LifecycleSettings = LifecycleSettings()
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None) -> Settings:
-        """Validate the container's configuration; unknown or bad keys fail with their path."""
+    def from_mapping(
+        cls,
+        data: Mapping[str, Any] | None,
+        *,
+        source: str = "",
+        origins: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Validate a configuration; unknown or bad keys fail with their path, followed by
+        where the value came from when ``origins`` (dotted key → origin) knows it."""
         try:
             return cls.model_validate(dict(data or {}))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            problems = "; ".join(_problem(err, origins or {}) for err in exc.errors())
+            where = f" in {source}" if source else ""
+            raise InvalidInputError(f"invalid configuration{where}: {problems}") from None
+
+    @classmethod
+    def from_layers(
+        cls,
+        files: Iterable[Mapping[str, Any]] = (),
+        environ: Mapping[str, str] | None = None,
+        explicit: Mapping[str, Any] | None = None,
+    ) -> Settings:
+        """The precedence, in one place: typed defaults < ``files`` in order < the variables
+        of ``ENVIRONMENT_VARIABLES`` in ``environ`` < ``explicit`` arguments."""
+        from_environment = values_from_environment(environ or {})
+        merged = merge_layers(*files, from_environment, explicit or {})
+        origins = {
+            key: f"from {variable}"
+            for variable, key in ENVIRONMENT_VARIABLES.items()
+            if _has_key(from_environment, key) and not _has_key(explicit or {}, key)
+        }
+        return cls.from_mapping(merged, origins=origins)
+
+
+def _problem(error: Any, origins: Mapping[str, str]) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    origin = origins.get(key)
+    return f"{key}: {error['msg']}" + (f" ({origin})" if origin else "")
+
+
+def _has_key(values: Mapping[str, Any], dotted_key: str) -> bool:
+    node: Any = values
+    for part in dotted_key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def values_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the environment sets: each variable of ``ENVIRONMENT_VARIABLES`` that is
+    set and not blank (``NAME=`` leaves the setting to the files, as if unset)."""
+    values: dict[str, Any] = {}
+    for variable, key in ENVIRONMENT_VARIABLES.items():
+        value = environ.get(variable, "").strip()
+        if value:
+            *sections, name = key.split(".")
+            node = values
+            for section in sections:
+                node = node.setdefault(section, {})
+            node[name] = value
+    return values
+
+
+def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """One mapping from several, later layers winning key by key: sections merge, any other
+    value (lists included) replaces the one below. The layers are not modified."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            below = merged.get(key)
+            if isinstance(value, Mapping) and isinstance(below, Mapping):
+                merged[key] = merge_layers(below, value)
+            else:
+                merged[key] = deepcopy(dict(value) if isinstance(value, Mapping) else value)
+    return merged
+
+
+class LayeredConfiguration(providers.Configuration):
+    """``container.config``, which keeps apart where values come from: a file read with
+    ``container.config.from_yaml`` joins the file layer (below the environment; the packaged
+    ``default.yaml`` is its first file), and whatever code writes (``from_value``,
+    ``from_dict``, ``set``, ``override``) is an explicit argument (above it). Read the result
+    as ``container.settings()``: ``container.config`` holds only the explicit arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The file layer, lowest first: each file read, as its mapping of settings.
+        self.file_layers: list[dict[str, Any]] = []
+
+    def __deepcopy__(self, memo: dict[Any, Any] | None) -> LayeredConfiguration:
+        # Each container gets its own copy (dependency-injector copies the class's providers).
+        copied: LayeredConfiguration = super().__deepcopy__(memo)  # type: ignore[assignment]
+        copied.file_layers = deepcopy(self.file_layers, memo)
+        return copied
+
+    def from_yaml(
+        self,
+        filepath: Path | str,
+        required: bool = False,
+        loader: Any | None = None,
+        envs_required: bool = False,
+    ) -> None:
+        """Add a YAML file to the file layer (``${NAME:default}`` in it takes the
+        environment). A missing file is skipped unless ``required``; a file that is not a
+        mapping of valid settings fails at once, naming the file and the key."""
+        path = Path(filepath)
+        try:
+            document = yaml.load(path.read_text(encoding="utf-8"), loader or yaml.SafeLoader)
+        except OSError as exc:
+            if required is True:
+                raise InvalidInputError(
+                    f"configuration file {path} cannot be read: {exc.strerror}"
+                ) from None
+            return
+        except yaml.YAMLError as exc:
+            problem = " ".join(str(exc).split())
+            raise InvalidInputError(
+                f"configuration file {path} is not valid YAML: {problem}"
+            ) from None
+        if document is None:
+            return
+        if not isinstance(document, dict):
+            raise InvalidInputError(
+                f"configuration file {path} must be a mapping of sections, "
+                "e.g. 'database: {url: ...}'"
             )
-            raise InvalidInputError(f"invalid configuration: {problems}") from None
+        # Read again by dependency-injector for its ${NAME:default} interpolation.
+        interpolated = providers.Configuration()
+        interpolated.from_yaml(path, required=True, loader=loader, envs_required=envs_required)
+        layer: dict[str, Any] = interpolated() or {}
+        Settings.from_mapping(layer, source=str(path))
+        self.file_layers.append(layer)
+
+
+def current_settings(config: LayeredConfiguration) -> Settings:
+    """The settings from every layer as it is now: the container reads them whenever it
+    builds a provider, so a write to ``container.config`` is never silently ignored."""
+    return Settings.from_layers(config.file_layers, os.environ, config() or {})

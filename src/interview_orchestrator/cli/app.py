@@ -49,12 +49,14 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
 
+# The options do not read the environment themselves (no ``envvar=``): the settings do, below
+# the options and above the --config file (settings.ENVIRONMENT_VARIABLES).
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="INTERVIEW_DATABASE_URL",
-        help="SQLAlchemy URL; default from the configuration (a SQLite file).",
+        help="SQLAlchemy URL; beats INTERVIEW_DATABASE_URL and the configuration "
+        "(default: a SQLite file).",
     ),
 ]
 ConfigFile = Annotated[
@@ -64,29 +66,45 @@ ConfigFile = Annotated[
         exists=True,
         dir_okay=False,
         readable=True,
-        help="A YAML file overlaid on the default configuration.",
+        help="A YAML file overlaid on the default configuration; the environment and the "
+        "options beat it.",
     ),
 ]
-
-
-def build_container(database_url: str | None = None, config_file: Path | None = None) -> Container:
-    container = Container()
-    if config_file is not None:
-        container.config.from_yaml(str(config_file), required=True)
-    if database_url:
-        container.config.database.url.from_value(database_url)
-    return container
 
 
 LogLevel = Annotated[
     str | None,
     typer.Option(
         "--log-level",
-        envvar="INTERVIEW_LOG_LEVEL",
-        help="Level of the JSON log lines on stderr (DEBUG, INFO, WARNING, ERROR); "
-        "ERROR unless set, so that they do not clutter the output.",
+        help="Level of the JSON log lines on stderr (DEBUG, INFO, WARNING, ERROR); beats "
+        "INTERVIEW_LOG_LEVEL and the configuration; ERROR if none sets it, so that they do "
+        "not clutter the output.",
     ),
 ]
+
+#: The command line's own default, just above the packaged defaults: a --config file,
+#: INTERVIEW_LOG_LEVEL and --log-level all beat it.
+QUIET_LOGS: dict[str, Any] = {"logging": {"level": "ERROR"}}
+
+
+def build_container(
+    database_url: str | None = None,
+    config_file: Path | None = None,
+    log_level: str | None = None,
+) -> Container:
+    """The command line's container: ``--config`` is a configuration file (below the
+    environment), ``--database-url`` and ``--log-level`` are explicit arguments (above it).
+    A bad value fails here, naming its key."""
+    container = Container()
+    container.config.file_layers.append(QUIET_LOGS)
+    if config_file is not None:
+        container.config.from_yaml(config_file, required=True)
+    if database_url:
+        container.config.database.url.from_value(database_url)
+    if log_level:
+        container.config.logging.level.from_value(log_level)
+    container.settings()
+    return container
 
 
 @app.callback()
@@ -97,8 +115,7 @@ def root(
     log_level: LogLevel = None,
 ) -> None:
     if ctx.obj is None:
-        ctx.obj = build_container(database_url, config)
-        ctx.obj.config.logging.level.from_value((log_level or "ERROR").upper())
+        ctx.obj = build_container(database_url, config, log_level)
         ctx.call_on_close(ctx.obj.shutdown_resources)
 
 
