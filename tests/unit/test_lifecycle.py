@@ -1,4 +1,5 @@
-"""The transition table, the active-time clock and the time rules (pure domain, no I/O)."""
+"""The transition tables (sessions, evaluations), what each action requires, the active-time
+clock and the time rules (pure domain, no I/O)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,22 @@ from interview_orchestrator import (
     SessionStatus,
 )
 from interview_orchestrator.lifecycle import (
+    EVALUATION_TRANSITIONS,
+    FINISHED_EVALUATION,
     TRANSITIONS,
+    Action,
+    EvaluationOperation,
     Operation,
     TimePolicy,
     allowed_operations,
     apply,
     due_action,
+    evaluation_claim,
+    evaluation_targets,
     next_status,
+    require,
 )
-from interview_orchestrator.models import EndReason
+from interview_orchestrator.models import EndReason, EvaluationStatus
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ALLOWED = {
@@ -120,3 +128,59 @@ def test_a_long_paused_session_is_abandoned_and_a_recent_one_is_not() -> None:
 @pytest.mark.parametrize("status", [SessionStatus.CREATED, SessionStatus.COMPLETED])
 def test_created_and_completed_sessions_are_never_due(status: SessionStatus) -> None:
     assert due_action(new_session(status), T0 + timedelta(days=400), TimePolicy()) is None
+
+
+# ---------------------------------------------------------------- evaluations
+
+T = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("status", [None, EvaluationStatus.PENDING, EvaluationStatus.FAILED])
+def test_a_waiting_failed_or_missing_evaluation_may_be_claimed(
+    status: EvaluationStatus | None,
+) -> None:
+    assert evaluation_claim(status, None, now=T, force=False) is EvaluationOperation.CLAIM
+
+
+def test_a_running_evaluation_is_taken_over_only_once_its_lease_expired() -> None:
+    later = T + timedelta(seconds=1)
+    assert evaluation_claim(EvaluationStatus.RUNNING, later, now=T, force=True) is None
+    assert (
+        evaluation_claim(EvaluationStatus.RUNNING, T, now=T, force=False)
+        is EvaluationOperation.TAKE_OVER
+    )
+
+
+@pytest.mark.parametrize("status", sorted(FINISHED_EVALUATION))
+def test_a_finished_evaluation_is_claimed_only_when_forced(status: EvaluationStatus) -> None:
+    assert evaluation_claim(status, None, now=T, force=False) is None
+    assert evaluation_claim(status, None, now=T, force=True) is EvaluationOperation.FORCE
+
+
+def test_only_a_running_evaluation_finishes_fails_or_is_released() -> None:
+    for operation in (
+        EvaluationOperation.FINISH,
+        EvaluationOperation.FAIL,
+        EvaluationOperation.RELEASE,
+    ):
+        sources = {s for (op, s) in EVALUATION_TRANSITIONS if op is operation}
+        assert sources == {EvaluationStatus.RUNNING}
+    assert evaluation_targets(EvaluationOperation.FINISH) == FINISHED_EVALUATION
+    assert evaluation_targets(EvaluationOperation.RELEASE) == {EvaluationStatus.PENDING}
+
+
+@pytest.mark.parametrize(
+    ("action", "allowed"),
+    [
+        (Action.SEND, {SessionStatus.ACTIVE}),
+        (Action.RETRY_REPLY, {SessionStatus.ACTIVE}),
+        (Action.EVALUATE, {SessionStatus.COMPLETED}),
+    ],
+)
+def test_each_action_requires_its_statuses(action: Action, allowed: set[SessionStatus]) -> None:
+    for status in SessionStatus:
+        if status in allowed:
+            require("s", status, action)
+        else:
+            with pytest.raises(InvalidStateTransitionError, match=action.value):
+                require("s", status, action)

@@ -118,6 +118,8 @@ class SessionRow(Base):
 
     __table_args__ = (
         CheckConstraint(_in("status", SessionStatus), name="status"),
+        # A user's sessions, newest first (across tenants: an operator's lookup).
+        Index("ix_sessions_user_id_created_at_id", "user_id", "created_at", "id"),
         # A tenant's user's sessions, newest first.
         Index(
             "ix_sessions_tenant_id_user_id_created_at_id",

@@ -50,7 +50,7 @@ def outcome(score: float | None = 72.5, status: EvaluationStatus = EvaluationSta
 def claim(store: SqlAlchemyDataStore, session_id: str, driver: Driver, *, minutes: float = 60,
           force: bool = False) -> EvaluationReport | None:
     now = driver.t0 + timedelta(minutes=minutes)
-    return store.claim_evaluation(session_id, force=force, now=now, stale_after=STALE)
+    return store.claim_evaluation(session_id, force=force, now=now, lease=STALE)
 
 
 def test_claim_marks_running_and_a_second_claim_gets_none(
@@ -210,3 +210,81 @@ def test_racing_claims_have_one_winner(store: SqlAlchemyDataStore, driver: Drive
         stored = store.get_evaluation(session.id)
         assert stored is not None
         assert stored.attempts == 1
+
+
+# ---------------------------------------------------------------- workers' claims and leases
+
+
+def test_a_worker_claims_the_oldest_pending_evaluation_with_a_lease(
+    store: SqlAlchemyDataStore, driver: Driver
+) -> None:
+    first, second = driver.completed(user_id="a"), driver.completed(user_id="b")
+    now = driver.t0 + timedelta(hours=1)
+    claimed = store.claim_next_evaluation(now=now, lease=STALE, worker="w-1")
+    assert claimed is not None and claimed.session_id in (first.id, second.id)
+    assert claimed.status is EvaluationStatus.RUNNING and claimed.attempts == 1
+    other = store.claim_next_evaluation(now=now, lease=STALE, worker="w-2")
+    assert other is not None and other.session_id != claimed.session_id
+    assert store.claim_next_evaluation(now=now, lease=STALE, worker="w-3") is None
+
+
+def test_a_worker_does_not_pick_up_a_failed_evaluation(
+    store: SqlAlchemyDataStore, driver: Driver
+) -> None:
+    session = driver.completed()
+    claimed = claim(store, session.id, driver)
+    assert claimed is not None
+    store.fail_evaluation(session.id, error="provider down", attempt=1, now=driver.t0)
+    now = driver.t0 + timedelta(hours=2)
+    assert store.claim_next_evaluation(now=now, lease=STALE, worker="w") is None
+
+
+def test_a_worker_takes_over_an_evaluation_whose_lease_expired(
+    store: SqlAlchemyDataStore, driver: Driver
+) -> None:
+    session = driver.completed()
+    claim(store, session.id, driver, minutes=60)
+    before_expiry = driver.t0 + timedelta(minutes=69)
+    assert store.claim_next_evaluation(now=before_expiry, lease=STALE, worker="w") is None
+    taken = store.claim_next_evaluation(
+        now=driver.t0 + timedelta(minutes=70), lease=STALE, worker="w"
+    )
+    assert taken is not None and taken.attempts == 2
+
+
+def test_a_renewed_lease_is_not_taken_over(store: SqlAlchemyDataStore, driver: Driver) -> None:
+    session = driver.completed()
+    claim(store, session.id, driver, minutes=60)
+    assert store.renew_evaluation(session.id, attempt=1, until=driver.t0 + timedelta(minutes=80))
+    at_75 = driver.t0 + timedelta(minutes=75)
+    assert store.claim_next_evaluation(now=at_75, lease=STALE, worker="w") is None
+    assert not store.renew_evaluation(session.id, attempt=2, until=at_75)
+
+
+def test_a_released_evaluation_is_pending_again_for_another_worker(
+    store: SqlAlchemyDataStore, driver: Driver
+) -> None:
+    session = driver.completed()
+    claim(store, session.id, driver, minutes=60)
+    assert store.release_evaluation(session.id, attempt=1, now=driver.t0 + timedelta(minutes=61))
+    report = store.get_evaluation(session.id)
+    assert report is not None and report.status is EvaluationStatus.PENDING
+    again = store.claim_next_evaluation(
+        now=driver.t0 + timedelta(minutes=62), lease=STALE, worker="w-2"
+    )
+    assert again is not None and again.attempts == 2
+    assert not store.release_evaluation(session.id, attempt=1, now=driver.t0)
+
+
+def test_each_step_of_an_evaluation_is_logged_as_an_event(
+    store: SqlAlchemyDataStore, driver: Driver
+) -> None:
+    session = driver.completed()
+    claim(store, session.id, driver)
+    store.finish_evaluation(session.id, outcome(), attempt=1, now=driver.t0)
+    updates = [
+        (e.data["status"], e.data["overall_score"])
+        for e in store.events(session.id)
+        if e.type.value == "evaluation.updated"
+    ]
+    assert updates == [("pending", None), ("running", None), ("ready", 72.5)]

@@ -57,9 +57,9 @@ def test_check_refuses_an_unmigrated_database(blank_database_url: str) -> None:
 
 def test_migrated_schema_has_the_partial_unique_index(engine: Engine) -> None:
     indexes = {ix["name"]: ix for ix in inspect(engine).get_indexes("sessions")}
-    one_active = indexes["uq_sessions_user_id_active"]
+    one_active = indexes["uq_sessions_tenant_id_user_id_active"]
     assert one_active["unique"]
-    assert one_active["column_names"] == ["user_id"]
+    assert one_active["column_names"] == ["tenant_id", "user_id"]
     dialect_options = one_active.get("dialect_options", {})
     where = dialect_options.get(f"{engine.dialect.name}_where")
     assert "active" in str(where)
@@ -91,3 +91,43 @@ def test_alembic_command_line_from_the_repository_root(blank_database_url: str) 
         [*alembic, "check"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
         check=True, timeout=120,
     ).stdout
+
+
+def test_upgrade_from_0002_puts_existing_sessions_in_the_default_tenant(
+    blank_database_url: str,
+) -> None:
+    engine = create_engine_for(blank_database_url)
+    try:
+        upgrade(engine, "0002")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO sessions (id, user_id, status, template, ai_provider, config, "
+                    "interviewer_state, created_at, active_seconds, message_count, version) "
+                    "VALUES ('3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d', 'cand-1', 'active', "
+                    "'system_design', 'offline', '{\"enabled_modes\": [\"text\"]}', '{}', "
+                    "'2026-11-20 09:00:00+00:00', 0, 0, 1)"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT tenant_id, event_count, turn_seq FROM sessions")
+            ).one()
+        assert tuple(row) == ("default", 0, None)
+        check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_a_store_on_an_unmigrated_database_says_to_run_db_upgrade(
+    blank_database_url: str,
+) -> None:
+    from interview_orchestrator.store import SqlAlchemyDataStore
+
+    engine = create_engine_for(blank_database_url)
+    try:
+        with pytest.raises(DataStoreError, match="interview-orchestrator db upgrade"):
+            SqlAlchemyDataStore(engine).get_session("3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d")
+    finally:
+        engine.dispose()

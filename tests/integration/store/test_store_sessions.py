@@ -54,7 +54,7 @@ def test_unknown_ids_raise_session_not_found(store: SqlAlchemyDataStore, driver:
         lambda: store.append_message(missing, driver.text_message("hi", driver.t0)),
         lambda: driver.transition(ghost, Operation.START),
         lambda: store.claim_evaluation(
-            missing, force=False, now=driver.t0, stale_after=timedelta(minutes=5)
+            missing, force=False, now=driver.t0, lease=timedelta(minutes=5)
         ),
     ]
     for call in calls:

@@ -28,10 +28,12 @@ def test_transition_stores_the_after_state(store: SqlAlchemyDataStore, driver: D
     session = driver.created()
     at = driver.t0 + timedelta(minutes=1)
     result = driver.transition(session, Operation.START, at)
-    expected = driver.after(session, Operation.START, at)
+    # The change wrote one event (session.started): the session's log cursor moved to 1.
+    expected = driver.after(session, Operation.START, at).with_changes(event_count=1)
     assert result.session == expected
     assert store.get_session(session.id) == expected
     assert result.session.version == 1
+    assert [event.type.value for event in result.events] == ["session.started"]
 
 
 def test_stale_before_is_refused_and_changes_nothing(

@@ -44,7 +44,8 @@ def upgrade() -> None:
         sqlite_where=_ACTIVE,
         postgresql_where=_ACTIVE,
     )
-    op.drop_index("ix_sessions_user_id_created_at_id", table_name="sessions")
+    # A user's sessions across tenants keep their index (an operator's lookup); the tenant's
+    # own listings get theirs.
     op.create_index(
         "ix_sessions_tenant_id_user_id_created_at_id",
         "sessions",
@@ -122,9 +123,6 @@ def downgrade() -> None:
         batch.drop_column("event_count")
     op.drop_index("ix_sessions_tenant_id_created_at_id", table_name="sessions")
     op.drop_index("ix_sessions_tenant_id_user_id_created_at_id", table_name="sessions")
-    op.create_index(
-        "ix_sessions_user_id_created_at_id", "sessions", ["user_id", "created_at", "id"]
-    )
     op.drop_index("uq_sessions_tenant_id_user_id_active", table_name="sessions")
     op.create_index(
         "uq_sessions_user_id_active",
