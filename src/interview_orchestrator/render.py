@@ -96,6 +96,7 @@ def session_summary(session: Session) -> RenderableType:
     table.add_column()
     for label, value in (
         ("id", session.id),
+        ("tenant", session.tenant_id),
         ("user", session.user_id),
         ("status", session.status.value),
         ("template", session.config.template),
@@ -133,6 +134,7 @@ def session_dict(session: Session) -> dict[str, Any]:
     """A session for display and scripts: the configuration without résumé contents."""
     return {
         "id": session.id,
+        "tenant_id": session.tenant_id,
         "user_id": session.user_id,
         "status": session.status.value,
         "config": session.config.to_dict(include_resume=False),
@@ -185,13 +187,15 @@ def evaluation_dict(report: EvaluationReport) -> dict[str, Any]:
     }
 
 
-def sessions_table(sessions: Iterable[Session]) -> Table:
+def sessions_table(sessions: Iterable[Session], *, show_tenant: bool = False) -> Table:
     table = Table(show_edge=False)
-    for column in ("id", "user", "status", "created", "duration", "messages", "score"):
+    tenant = ("tenant",) if show_tenant else ()
+    for column in ("id", *tenant, "user", "status", "created", "duration", "messages", "score"):
         table.add_column(column, no_wrap=column in ("id", "created"))
     for s in sessions:
         table.add_row(
             s.id,
+            *((s.tenant_id,) if show_tenant else ()),
             s.user_id,
             s.status.value,
             s.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -202,7 +206,9 @@ def sessions_table(sessions: Iterable[Session]) -> Table:
     return table
 
 
-def stats_view(stats: SessionStats) -> RenderableType:
+def stats_view(stats: SessionStats, *, tenant_id: str | None = None) -> RenderableType:
+    """The figures; ``tenant_id`` names the tenant they were limited to (None: all)."""
+    scope = Text.assemble(("tenant: ", "bold"), tenant_id or "all tenants")
     counts = Table(show_edge=False, title="Sessions by status")
     counts.add_column("status")
     counts.add_column("count", justify="right")
@@ -237,7 +243,7 @@ def stats_view(stats: SessionStats) -> RenderableType:
         Text("score distribution", style="bold"),
         histogram(stats.score_histogram),
     ]
-    return Group(counts, days, *lines)
+    return Group(scope, counts, days, *lines)
 
 
 def histogram(buckets: tuple[int, ...], width: int = 40) -> Text:

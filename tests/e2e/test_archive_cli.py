@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -78,6 +79,39 @@ def test_export_purge_forget_import_restores_identical_data(tmp_path: Path, url:
 
     after = run(["sessions", "export"], tmp_path, url)
     assert after.returncode == 0 and after.stdout.encode() == before
+
+
+def test_one_tenant_is_exported_forgotten_and_imported_under_a_new_name(
+    tmp_path: Path, url: str
+) -> None:
+    container = Container()
+    container.config.database.url.from_value(url)
+    container.config.logging.enabled.from_value(False)
+    try:
+        manager = container.session_manager().for_tenant("acme")
+        session = manager.create_session(SessionConfig(), user_id="e2e-a")  # e2e-a of acme
+        manager.start_session(session.id)
+        manager.send_message(session.id, "A queue in front of the writers.")
+    finally:
+        container.shutdown_resources()
+    default_tenant = run(["sessions", "export", "--tenant", "default"], tmp_path, url).stdout
+
+    exported = run(["sessions", "export", "--tenant", "acme", "-o", "acme.jsonl"], tmp_path, url)
+    assert exported.returncode == 0, exported.stderr
+    forgot = run(["users", "forget", "e2e-a", "--tenant", "acme"], tmp_path, url)
+    assert forgot.returncode == 0 and "deleted 1 session(s) of tenant acme" in forgot.stdout
+    imported = run(
+        ["sessions", "import", "acme.jsonl", "--tenant-map", "acme=acme-staging"], tmp_path, url
+    )
+    assert imported.returncode == 0 and "1 imported" in imported.stdout, imported.stderr
+
+    listed = run(
+        ["sessions", "list", "--tenant", "acme-staging", "--format", "json"], tmp_path, url
+    )
+    assert [s["id"] for s in json.loads(listed.stdout)["sessions"]] == [session.id]
+    assert (
+        run(["sessions", "export", "--tenant", "default"], tmp_path, url).stdout == default_tenant
+    )
 
 
 @pytest.mark.parametrize(

@@ -25,10 +25,25 @@ def command_paths() -> list[list[str]]:
 def test_the_command_line_has_every_documented_command() -> None:
     names = {" ".join(path) for path in command_paths()}
     expected = {
-        "demo", "interview", "sweep", "stats", "sessions list", "sessions show",
-        "sessions transcript", "sessions evaluation", "sessions end", "sessions pause",
-        "sessions resume", "sessions retry-evaluation", "sessions export", "sessions import",
-        "sessions purge", "users forget", "db upgrade", "db current", "db check",
+        "demo",
+        "interview",
+        "sweep",
+        "stats",
+        "sessions list",
+        "sessions show",
+        "sessions transcript",
+        "sessions evaluation",
+        "sessions end",
+        "sessions pause",
+        "sessions resume",
+        "sessions retry-evaluation",
+        "sessions export",
+        "sessions import",
+        "sessions purge",
+        "users forget",
+        "db upgrade",
+        "db current",
+        "db check",
     }
     assert expected <= names, expected - names
 
@@ -38,3 +53,23 @@ def test_every_command_answers_help(path: list[str]) -> None:
     result = CliRunner().invoke(app, [*path, "--help"], obj=object())
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+@pytest.mark.parametrize(
+    ("path", "options"),
+    [
+        (["sessions", "list"], ["--tenant"]),
+        (["stats"], ["--tenant"]),
+        (["sessions", "export"], ["--tenant"]),
+        (["sessions", "purge"], ["--tenant"]),
+        (["users", "forget"], ["--tenant"]),
+        (["sessions", "import"], ["--tenant-map", "--into-tenant"]),
+    ],
+    ids=" ".join,
+)
+def test_commands_that_select_or_move_sessions_take_a_tenant(
+    path: list[str], options: list[str]
+) -> None:
+    result = CliRunner().invoke(app, [*path, "--help"], obj=object())
+    for option in options:
+        assert option in result.output, option

@@ -4,7 +4,7 @@ Service functions over the ``SessionArchive`` port; the command line wraps them 
 them directly.
 """
 
-from .record import FORMAT, VERSION, SessionRecord, decode, encode
+from .record import FORMAT, READABLE_VERSIONS, VERSION, SessionRecord, decode, encode
 from .retention import KEPT_BY_RETENTION, RetentionReport, forget_user, purge_sessions
 from .transfer import (
     DEFAULT_PAGE_SIZE,
@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "FORMAT",
     "KEPT_BY_RETENTION",
+    "READABLE_VERSIONS",
     "VERSION",
     "ImportEntry",
     "ImportReport",

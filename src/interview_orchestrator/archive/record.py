@@ -1,15 +1,29 @@
 """The export format: one JSON object per line, one line per session, versioned.
 
-``{"format": "interview-orchestrator/session", "version": 1, "session": {...},
-"messages": [...], "transitions": [...], "evaluation": {...} | null, "notes": [...]}``, where
-``notes`` are the interviewer's private notes, each with the sequence number of the message it
-came with. The pydantic models below are the format's definition: strict (no coercion, no
-unknown fields, timestamps with an offset), so that a record either restores exactly what was
+Version 2 (written): ``{"format": "interview-orchestrator/session", "version": 2,
+"session": {...}, "messages": [...], "transitions": [...], "evaluation": {...} | null,
+"notes": [...], "events": [...]}``. ``notes`` are the interviewer's private notes, each with
+the sequence number of the message it came with; ``events`` is the session's event log, where
+a ``message.created`` event names its message by ``message_seq`` instead of repeating its text
+(the text is in ``messages``, once, as in the database).
+
+A session's claim on a turn in progress (``turn_seq``, ``turn_expires_at``) is not exported: it
+belongs to a process of the source database, which no process of the target is running.
+An imported session has no turn in progress; an unanswered last message can be answered with
+``retry_reply``.
+
+Version 1 (still read) has no tenant, event log, phase, or message idempotency keys: its
+session imports into the tenant ``default`` (or the mapped one) with an empty event log,
+exactly as migration 0003 left the sessions that existed before it.
+
+The pydantic models below are the format's definition: strict (no coercion, no unknown
+fields, timestamps with an offset), so that a record either restores exactly what was
 exported or is refused with the field that is wrong.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal, overload
 
@@ -19,25 +33,34 @@ from pydantic_core import ErrorDetails
 from ..errors import InvalidInputError
 from ..lifecycle import Operation
 from ..models import (
+    DEFAULT_TENANT,
     CommunicationMode,
     DimensionScore,
     EndReason,
     EvaluationReport,
     EvaluationStatus,
+    EventType,
     InterviewerNote,
     Message,
     Role,
     Session,
     SessionConfig,
+    SessionEvent,
     SessionStatus,
     TransitionRecord,
+    parse_client_message_id,
     parse_session_id,
+    parse_tenant_id,
     parse_user_id,
+    plain_json,
 )
 from ..ports import ArchivedSession
 
 FORMAT: Final = "interview-orchestrator/session"
-VERSION: Final = 1
+#: The version ``encode`` writes.
+VERSION: Final = 2
+#: The versions ``decode`` reads.
+READABLE_VERSIONS: Final = (1, 2)
 
 
 def _no_nul(value: str) -> str:
@@ -56,7 +79,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
-class SessionFields(_Strict):
+class SessionFieldsV1(_Strict):
     id: str
     user_id: str
     status: SessionStatus
@@ -76,13 +99,25 @@ class SessionFields(_Strict):
     version: int = Field(ge=0)
 
 
-class MessageFields(_Strict):
+class SessionFields(SessionFieldsV1):
+    tenant_id: Name
+    #: The cursor of the last event: the length of ``events``.
+    event_count: int = Field(ge=0)
+    phase: Name | None
+
+
+class MessageFieldsV1(_Strict):
     seq: int = Field(ge=1)
     role: Role
     mode: CommunicationMode
     content: Text
     created_at: Timestamp
     late: bool
+
+
+class MessageFields(MessageFieldsV1):
+    client_message_id: Annotated[str, Field(max_length=128)] | None
+    reply_to: int | None = Field(ge=1)
 
 
 class TransitionFields(_Strict):
@@ -126,16 +161,54 @@ class EvaluationFields(_Strict):
     completed_at: Timestamp | None
 
 
-class SessionRecord(_Strict):
-    """One line of an export."""
+class EventFields(_Strict):
+    #: The session's cursor: 1, 2, 3 ...
+    id: int = Field(ge=1)
+    type: EventType
+    #: As stored; a ``message.created`` event's data without the message, which
+    #: ``message_seq`` names.
+    data: dict[str, Any]
+    message_seq: int | None = Field(ge=1)
+    created_at: Timestamp
+
+
+class SessionRecordV1(_Strict):
+    """One line of a version 1 export."""
 
     format: Literal["interview-orchestrator/session"]
     version: Literal[1]
+    session: SessionFieldsV1
+    messages: list[MessageFieldsV1]
+    transitions: list[TransitionFields]
+    evaluation: EvaluationFields | None
+    notes: list[NoteFields]
+
+
+class SessionRecord(_Strict):
+    """One line of an export (version 2)."""
+
+    format: Literal["interview-orchestrator/session"]
+    version: Literal[2]
     session: SessionFields
     messages: list[MessageFields]
     transitions: list[TransitionFields]
     evaluation: EvaluationFields | None
     notes: list[NoteFields]
+    events: list[EventFields]
+
+
+class _Header(BaseModel):
+    """What a line must be before its version's model is chosen."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+    format: Literal["interview-orchestrator/session"]
+    version: int
+
+
+_MODELS: Final[dict[int, type[SessionRecordV1 | SessionRecord]]] = {
+    1: SessionRecordV1,
+    2: SessionRecord,
+}
 
 
 # ---------------------------------------------------------------------- domain -> record
@@ -169,6 +242,9 @@ def to_record(archived: ArchivedSession) -> SessionRecord:
             overall_score=session.overall_score,
             message_count=session.message_count,
             version=session.version,
+            tenant_id=session.tenant_id,
+            event_count=session.event_count,
+            phase=session.phase,
         ),
         messages=[
             MessageFields(
@@ -178,6 +254,8 @@ def to_record(archived: ArchivedSession) -> SessionRecord:
                 content=m.content,
                 created_at=m.created_at,
                 late=m.late,
+                client_message_id=m.client_message_id,
+                reply_to=m.reply_to,
             )
             for m in archived.messages
         ],
@@ -196,6 +274,24 @@ def to_record(archived: ArchivedSession) -> SessionRecord:
             NoteFields(message_seq=n.message_seq, content=n.content, created_at=n.created_at)
             for n in archived.notes
         ],
+        events=[_event_fields(event) for event in archived.events],
+    )
+
+
+def _event_fields(event: SessionEvent) -> EventFields:
+    data = dict(event.data)
+    message_seq = None
+    if event.type is EventType.MESSAGE_CREATED:
+        # The store joins the message to the event it reads; the record keeps it once.
+        message = data.pop("message", None)
+        seq = (message if isinstance(message, dict) else data).get("seq")
+        message_seq = seq if isinstance(seq, int) else None
+    return EventFields(
+        id=event.id,
+        type=event.type,
+        data=data,
+        message_seq=message_seq,
+        created_at=event.created_at,
     )
 
 
@@ -237,8 +333,8 @@ def _dict_or_none(value: Any) -> dict[str, Any] | None:
 
 
 def decode(line: bytes) -> ArchivedSession:
-    """The session a line of an export holds, or ``InvalidInputError`` saying what is wrong
-    (the caller adds the line number)."""
+    """The session a line of an export (version 1 or 2) holds, or ``InvalidInputError``
+    saying what is wrong (the caller adds the line number)."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -246,19 +342,45 @@ def decode(line: bytes) -> ArchivedSession:
             f"not valid UTF-8 (byte 0x{line[exc.start]:02x} at position {exc.start})"
         ) from None
     try:
-        record = SessionRecord.model_validate_json(text)
+        version = _Header.model_validate_json(text).version
+        model = _MODELS.get(version)
+        if model is None:
+            raise InvalidInputError(_unsupported(version))
+        record = model.model_validate_json(text)
     except ValidationError as exc:
         raise InvalidInputError(_describe(exc.errors(include_url=False))) from None
-    return to_archived(record)
+    return to_archived(record if isinstance(record, SessionRecord) else _upgraded(record))
+
+
+def _upgraded(record: SessionRecordV1) -> SessionRecord:
+    """A version 1 record as version 2: the default tenant, no event log, no phase, no
+    idempotency keys (what migration 0003 gave the sessions stored before it)."""
+    return SessionRecord.model_construct(
+        format=record.format,
+        version=2,
+        session=SessionFields.model_construct(
+            **dict(record.session), tenant_id=DEFAULT_TENANT, event_count=0, phase=None
+        ),
+        messages=[
+            MessageFields.model_construct(**dict(m), client_message_id=None, reply_to=None)
+            for m in record.messages
+        ],
+        transitions=record.transitions,
+        evaluation=record.evaluation,
+        notes=record.notes,
+        events=[],
+    )
 
 
 def to_archived(record: SessionRecord) -> ArchivedSession:
     """The domain objects of a record, checked as the domain checks them and for the store's
-    invariants (messages numbered 1..n and counted; only a completed session is evaluated)."""
+    invariants (messages numbered 1..n and counted, events likewise; only a completed session
+    is evaluated; JSON the store would refuse is refused here, before anything is written)."""
     fields = record.session
     try:
         session_id = parse_session_id(fields.id)
         user_id = parse_user_id(fields.user_id)
+        tenant_id = parse_tenant_id(fields.tenant_id)
     except InvalidInputError as exc:
         raise InvalidInputError(f"session: {exc}") from None
     if "resume_data" in fields.config:
@@ -267,21 +389,18 @@ def to_archived(record: SessionRecord) -> ArchivedSession:
         config = SessionConfig.from_dict({**fields.config, "resume_data": fields.resume_data})
     except InvalidInputError as exc:
         raise InvalidInputError(f"session.config: {exc}") from None
-    seqs = [m.seq for m in record.messages]
-    if seqs != list(range(1, len(seqs) + 1)):
-        raise InvalidInputError("messages: sequence numbers must run 1, 2, 3 ... in order")
-    if fields.message_count != len(seqs):
-        raise InvalidInputError(
-            f"session.message_count is {fields.message_count} but there are {len(seqs)} messages"
-        )
-    if any(note.message_seq > len(seqs) for note in record.notes):
+    interviewer_state = _plain(fields.interviewer_state, "session.interviewer_state")
+    _check_messages(record.messages, fields.message_count)
+    if any(note.message_seq > len(record.messages) for note in record.notes):
         raise InvalidInputError("notes: a note refers to a message the record does not have")
+    _check_events(record.events, fields.event_count, len(record.messages))
     if record.evaluation is not None and fields.status is not SessionStatus.COMPLETED:
         raise InvalidInputError(
             f"evaluation: only a completed session has one, this one is {fields.status.value}"
         )
     session = Session(
         id=session_id,
+        tenant_id=tenant_id,
         user_id=user_id,
         status=fields.status,
         config=config,
@@ -295,7 +414,9 @@ def to_archived(record: SessionRecord) -> ArchivedSession:
         active_seconds=fields.active_seconds,
         active_since=_utc(fields.active_since),
         version=fields.version,
-        interviewer_state=fields.interviewer_state,
+        interviewer_state=interviewer_state,
+        event_count=fields.event_count,
+        phase=fields.phase,
     )
     messages = tuple(
         Message(
@@ -306,6 +427,8 @@ def to_archived(record: SessionRecord) -> ArchivedSession:
             content=m.content,
             created_at=_utc(m.created_at),
             late=m.late,
+            client_message_id=m.client_message_id,
+            reply_to=m.reply_to,
         )
         for m in record.messages
     )
@@ -330,7 +453,115 @@ def to_archived(record: SessionRecord) -> ArchivedSession:
         )
         for n in record.notes
     )
-    return ArchivedSession(session, messages, transitions, evaluation, notes)
+    events = tuple(
+        SessionEvent(
+            id=e.id,
+            type=e.type,
+            session_id=session_id,
+            data=_event_data(e, messages),
+            created_at=_utc(e.created_at),
+            tenant_id=tenant_id,
+        )
+        for e in record.events
+    )
+    return ArchivedSession(session, messages, transitions, evaluation, notes, events)
+
+
+def _check_messages(messages: Sequence[MessageFields], message_count: int) -> None:
+    seqs = [m.seq for m in messages]
+    if seqs != list(range(1, len(seqs) + 1)):
+        raise InvalidInputError("messages: sequence numbers must run 1, 2, 3 ... in order")
+    if message_count != len(seqs):
+        raise InvalidInputError(
+            f"session.message_count is {message_count} but there are {len(seqs)} messages"
+        )
+    client_ids: set[str] = set()
+    for index, m in enumerate(messages):
+        if m.client_message_id is not None:
+            where = f"messages[{index}].client_message_id"
+            try:
+                parse_client_message_id(m.client_message_id)
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"{where}: {exc}") from None
+            if m.client_message_id in client_ids:
+                raise InvalidInputError(f"{where}: an earlier message has the same one")
+            client_ids.add(m.client_message_id)
+        if m.reply_to is not None and m.reply_to >= m.seq:
+            raise InvalidInputError(
+                f"messages[{index}].reply_to: names message {m.reply_to}, which is not an "
+                "earlier message"
+            )
+
+
+def _check_events(events: Sequence[EventFields], event_count: int, messages: int) -> None:
+    ids = [e.id for e in events]
+    if ids != list(range(1, len(ids) + 1)):
+        raise InvalidInputError("events: ids must run 1, 2, 3 ... in order")
+    if event_count != len(ids):
+        raise InvalidInputError(
+            f"session.event_count is {event_count} but there are {len(ids)} events"
+        )
+    for index, e in enumerate(events):
+        where = f"events[{index}]"
+        if e.type is EventType.MESSAGE_CREATED:
+            if e.message_seq is None:
+                raise InvalidInputError(
+                    f"{where}.message_seq: a {e.type.value} event names its message"
+                )
+            if e.message_seq > messages:
+                raise InvalidInputError(
+                    f"{where}.message_seq: names message {e.message_seq}, which the record "
+                    "does not have"
+                )
+            if "message" in e.data:
+                raise InvalidInputError(
+                    f"{where}.data.message: the message is restored from messages "
+                    "(message_seq names it)"
+                )
+        elif e.message_seq is not None:
+            raise InvalidInputError(
+                f"{where}.message_seq: only a {EventType.MESSAGE_CREATED.value} event names a "
+                "message"
+            )
+    try:
+        plain_json([e.data for e in events], "event data")  # one pass for the whole log
+    except InvalidInputError:
+        # Which event (each is stored on its own, so the log as a whole may be too large).
+        for index, e in enumerate(events):
+            _plain(e.data, f"events[{index}].data")
+
+
+def _event_data(event: EventFields, messages: Sequence[Message]) -> dict[str, Any]:
+    """The event's data as the store reads it: a ``message.created`` event carries its
+    message."""
+    if event.message_seq is None:
+        return dict(event.data)
+    return {**event.data, "message": _message_data(messages[event.message_seq - 1])}
+
+
+def _message_data(message: Message) -> dict[str, Any]:
+    """A message as it appears in an event's data (the store's form, which a round-trip test
+    compares)."""
+    return {
+        "seq": message.seq,
+        "role": message.role.value,
+        "mode": message.mode.value,
+        "content": message.content,
+        "created_at": message.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "late": message.late,
+        "client_message_id": message.client_message_id,
+        "reply_to": message.reply_to,
+    }
+
+
+def _plain(value: dict[str, Any], where: str) -> dict[str, Any]:
+    """``value`` if the store will accept it as JSON (size, depth, no NUL), else an error
+    naming the field (never its content)."""
+    try:
+        plain_json(value, "the value")
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{where}: {exc}") from None
+    return value
 
 
 def _report(session_id: str, fields: EvaluationFields) -> EvaluationReport:
@@ -361,7 +592,7 @@ def _report(session_id: str, fields: EvaluationFields) -> EvaluationReport:
         rubric_version=fields.rubric_version,
         error=fields.error,
         attempts=fields.attempts,
-        provenance=fields.provenance,
+        provenance=_plain(fields.provenance, "evaluation.provenance"),
     )
 
 
@@ -376,8 +607,9 @@ def _utc(value: datetime | None) -> datetime | None:
 # ---------------------------------------------------------------------- error messages
 
 
-#: Fields holding what a candidate said, a résumé or an evaluation's text: an error names the
-#: field but never shows its value (error lines end up in terminals, cron mail and CI logs).
+#: Fields holding what a candidate said, a résumé, an evaluation's text or an event's data: an
+#: error names the field but never shows its value (error lines end up in terminals, cron
+#: mail and CI logs).
 _PRIVATE_FIELDS: Final = frozenset(
     {
         "content",
@@ -389,8 +621,14 @@ _PRIVATE_FIELDS: Final = frozenset(
         "improvements",
         "error",
         "provenance",
+        "data",
     }
 )
+
+
+def _unsupported(version: object) -> str:
+    readable = " and ".join(str(v) for v in READABLE_VERSIONS)
+    return f"record version {version!r} is not supported (this release reads {readable})"
 
 
 def _describe(errors: list[ErrorDetails]) -> str:
@@ -400,12 +638,12 @@ def _describe(errors: list[ErrorDetails]) -> str:
     value = first.get("input")
     if first["type"] == "json_invalid":
         problem = f"malformed JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
-    elif location == "format":
-        problem = f"format is {value!r}, expected {FORMAT!r}: not a session export record"
-    elif location == "version":
-        problem = f"record version {value!r} is not supported (this release reads {VERSION})"
     elif first["type"] == "missing":
         problem = f"{location}: required field missing"
+    elif location == "format":
+        problem = f"format is {_preview(value)}, expected {FORMAT!r}: not a session export record"
+    elif location == "version":
+        problem = _unsupported(value)
     elif first["type"] == "extra_forbidden":
         problem = f"{location}: unknown field"
     else:

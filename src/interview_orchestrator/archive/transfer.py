@@ -4,7 +4,8 @@ Export streams: pages of sessions in ``(created_at, id)`` order, one line writte
 as it is read, so memory stays flat however many there are. Import reads the file twice: the
 first pass validates every record and writes nothing, the second writes each session in a
 transaction of its own. A session already stored is never overwritten: identical content is
-"already present", anything else a conflict.
+"already present", anything else a conflict. A session keeps its tenant unless the import
+maps it to another.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from ..errors import InvalidInputError, SessionNotFoundError
-from ..models import Session, SessionStatus, parse_session_id, parse_user_id
+from ..models import (
+    DEFAULT_TENANT,
+    Session,
+    SessionStatus,
+    parse_session_id,
+    parse_tenant_id,
+    parse_user_id,
+)
 from ..ports import ArchivedSession, ImportOutcome, SessionArchive, SessionFilter
 from .record import decode, encode
 
@@ -66,14 +74,16 @@ def export_sessions(
 
 
 def checked_filter(selection: SessionFilter) -> SessionFilter:
-    """``selection`` with its ids in canonical form, or ``InvalidInputError``."""
+    """``selection`` with its ids in canonical form, or ``InvalidInputError``. A session id
+    may be combined with a tenant only (another tenant's session is then not found)."""
+    tenant_id = None if selection.tenant_id is None else parse_tenant_id(selection.tenant_id)
     if selection.session_id is not None:
         if any(
             value is not None
             for value in (selection.user_id, selection.status, selection.since, selection.until)
         ):
             raise InvalidInputError("a session id cannot be combined with other criteria")
-        return SessionFilter(session_id=parse_session_id(selection.session_id))
+        return SessionFilter(session_id=parse_session_id(selection.session_id), tenant_id=tenant_id)
     for name, value in (("since", selection.since), ("until", selection.until)):
         if value is not None and (value.tzinfo is None or value.utcoffset() is None):
             raise InvalidInputError(f"{name} must be a timezone-aware datetime, got {value!r}")
@@ -84,6 +94,7 @@ def checked_filter(selection: SessionFilter) -> SessionFilter:
         )
     return replace(
         selection,
+        tenant_id=tenant_id,
         user_id=None if selection.user_id is None else parse_user_id(selection.user_id),
         status=None if selection.status is None else SessionStatus(selection.status),
     )
@@ -101,13 +112,15 @@ class ImportStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ImportEntry:
-    """What happened to the session on one line of the file (after user mapping)."""
+    """What happened to the session on one line of the file (after user and tenant
+    mapping)."""
 
     line: int
     session_id: str
     user_id: str
     status: ImportStatus
     reason: str | None = None
+    tenant_id: str = DEFAULT_TENANT
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,7 @@ class ImportReport:
                 {
                     "line": e.line,
                     "session_id": e.session_id,
+                    "tenant_id": e.tenant_id,
                     "user_id": e.user_id,
                     "status": e.status.value,
                     "reason": e.reason,
@@ -166,6 +180,8 @@ def import_sessions(
     lines: Iterable[bytes],
     *,
     user_map: Mapping[str, str] | None = None,
+    tenant_map: Mapping[str, str] | None = None,
+    into_tenant: str | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
     """Import an export (JSON Lines, as bytes), each session in one transaction.
@@ -173,16 +189,18 @@ def import_sessions(
     Every record is validated before any is written: a malformed one raises
     ``InvalidInputError`` naming its line and the problem, and nothing is written. ``lines``
     is iterated twice (a one-shot iterator is first read into memory). ``user_map`` rewrites
-    owners, and the ``user_id`` of a résumé that names the old owner. With ``dry_run`` nothing
-    is written and the report says what would happen.
+    owners, and the ``user_id`` of a résumé that names the old owner. A session keeps its
+    tenant (a version 1 record's is ``default``) unless ``tenant_map`` renames that tenant or
+    ``into_tenant`` puts every session in one (not both). With ``dry_run`` nothing is written
+    and the report says what would happen.
     """
     source = list(lines) if isinstance(lines, Iterator) else lines
-    mapping = _checked_user_map(user_map or {})
+    mapping = _Mapping.checked(user_map or {}, tenant_map or {}, into_tenant)
     validated = _validate_all(source, mapping)
     importer = _Importer(archive, dry_run=dry_run)
     for number, line in _numbered(source):
         try:
-            archived = _remapped(decode(line), mapping)
+            archived = mapping.apply(decode(line))
         except InvalidInputError as exc:
             raise _changed(f"line {number} is no longer valid ({exc})", importer) from None
         importer.add(number, archived)
@@ -206,7 +224,7 @@ def _numbered(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
             yield number, line
 
 
-def _validate_all(lines: Iterable[bytes], mapping: Mapping[str, str]) -> int:
+def _validate_all(lines: Iterable[bytes], mapping: _Mapping) -> int:
     """The number of records, all valid; otherwise ``InvalidInputError`` listing the first
     invalid lines."""
     problems: list[str] = []
@@ -214,7 +232,7 @@ def _validate_all(lines: Iterable[bytes], mapping: Mapping[str, str]) -> int:
     for number, line in _numbered(lines):
         records += 1
         try:
-            _remapped(decode(line), mapping)
+            mapping.apply(decode(line))
         except InvalidInputError as exc:
             invalid += 1
             if len(problems) < _LISTED_PROBLEMS:
@@ -226,39 +244,66 @@ def _validate_all(lines: Iterable[bytes], mapping: Mapping[str, str]) -> int:
     return records
 
 
-def _checked_user_map(user_map: Mapping[str, str]) -> dict[str, str]:
-    try:
-        return {parse_user_id(old): parse_user_id(new) for old, new in user_map.items()}
-    except InvalidInputError as exc:
-        raise InvalidInputError(f"user mapping: {exc}") from None
+@dataclass(frozen=True)
+class _Mapping:
+    """Who owns an imported session, and in which tenant."""
 
+    users: Mapping[str, str]
+    tenants: Mapping[str, str]
+    into_tenant: str | None
 
-def _remapped(archived: ArchivedSession, mapping: Mapping[str, str]) -> ArchivedSession:
-    if not mapping:
-        return archived
-    session = archived.session
-    config = session.config
-    resume = config.resume_data
-    if resume is not None and isinstance(resume.get("user_id"), str):
-        old = resume["user_id"]
-        if old in mapping:
-            config = replace(config, resume_data={**resume, "user_id": mapping[old]})
-    owner = mapping.get(session.user_id, session.user_id)
-    if owner == session.user_id and config is session.config:
-        return archived
-    return replace(archived, session=replace(session, user_id=owner, config=config))
+    @classmethod
+    def checked(
+        cls, users: Mapping[str, str], tenants: Mapping[str, str], into_tenant: str | None
+    ) -> _Mapping:
+        try:
+            checked_users = {parse_user_id(old): parse_user_id(new) for old, new in users.items()}
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"user mapping: {exc}") from None
+        try:
+            checked_tenants = {
+                parse_tenant_id(old): parse_tenant_id(new) for old, new in tenants.items()
+            }
+            into = None if into_tenant is None else parse_tenant_id(into_tenant)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"tenant mapping: {exc}") from None
+        if checked_tenants and into is not None:
+            raise InvalidInputError(
+                "tenant mapping: map tenants or name the one to import into, not both"
+            )
+        return cls(checked_users, checked_tenants, into)
+
+    def apply(self, archived: ArchivedSession) -> ArchivedSession:
+        """``archived`` with its owner and tenant mapped (its events follow its tenant)."""
+        session = archived.session
+        config = session.config
+        resume = config.resume_data
+        if resume is not None and isinstance(resume.get("user_id"), str):
+            old = resume["user_id"]
+            if old in self.users:
+                config = replace(config, resume_data={**resume, "user_id": self.users[old]})
+        owner = self.users.get(session.user_id, session.user_id)
+        tenant = self.into_tenant or self.tenants.get(session.tenant_id, session.tenant_id)
+        if (owner, tenant) == (session.user_id, session.tenant_id) and config is session.config:
+            return archived
+        return replace(
+            archived,
+            session=replace(session, user_id=owner, tenant_id=tenant, config=config),
+            events=tuple(replace(event, tenant_id=tenant) for event in archived.events),
+        )
 
 
 class _Importer:
     """Imports sessions one by one, remembering what this file has already brought in, so
     that a dry run reports what a real run would: a session id seen twice, or a second ACTIVE
-    session of one user, is judged against the earlier line even though nothing was written."""
+    session of one user in one tenant, is judged against the earlier line even though nothing
+    was written."""
 
     def __init__(self, archive: SessionArchive, *, dry_run: bool) -> None:
         self._archive = archive
         self._dry_run = dry_run
         self._taken: dict[str, tuple[int, bytes]] = {}  # session id -> (line, digest)
-        self._active: dict[str, str] = {}  # user id -> ACTIVE session id
+        self._active: dict[tuple[str, str], str] = {}  # (tenant, user) -> ACTIVE session id
         self.entries: list[ImportEntry] = []
         self.imported = 0
 
@@ -276,7 +321,8 @@ class _Importer:
                 + ("" if same else "; not imported"),
             )
             return
-        other = self._active.get(session.user_id)
+        owner = (session.tenant_id, session.user_id)
+        other = self._active.get(owner)
         if session.status is SessionStatus.ACTIVE and other is not None:
             self._note(line, session, ImportStatus.SKIPPED, _active_elsewhere(session, other))
             return
@@ -284,7 +330,7 @@ class _Importer:
         if result.outcome is ImportOutcome.IMPORTED:
             self._taken[session.id] = (line, digest)
             if session.status is SessionStatus.ACTIVE:
-                self._active[session.user_id] = session.id
+                self._active[owner] = session.id
             self.imported += 1
             self._note(line, session, ImportStatus.IMPORTED)
         elif result.outcome is ImportOutcome.EXISTS:
@@ -307,13 +353,21 @@ class _Importer:
     def _note(
         self, line: int, session: Session, status: ImportStatus, reason: str | None = None
     ) -> None:
-        self.entries.append(ImportEntry(line, session.id, session.user_id, status, reason))
+        self.entries.append(
+            ImportEntry(line, session.id, session.user_id, status, reason, session.tenant_id)
+        )
 
 
 def _active_elsewhere(session: Session, other: str) -> str:
     return (
-        f"session is active and user {session.user_id!r} already has another active session {other}"
+        f"session is active and user {session.user_id!r} already has another active session "
+        f"{other} in tenant {session.tenant_id!r}"
     )
+
+
+#: Not exported (a turn in progress belongs to a process of the source database), so never a
+#: difference.
+_NOT_EXPORTED: Final = frozenset({"turn_seq", "turn_expires_at"})
 
 
 def _differences(stored: ArchivedSession, incoming: ArchivedSession) -> list[str]:
@@ -321,11 +375,12 @@ def _differences(stored: ArchivedSession, incoming: ArchivedSession) -> list[str
     names = [
         f.name
         for f in fields(Session)
-        if getattr(stored.session, f.name) != getattr(incoming.session, f.name)
+        if f.name not in _NOT_EXPORTED
+        and getattr(stored.session, f.name) != getattr(incoming.session, f.name)
     ]
     names += [
         part
-        for part in ("messages", "transitions", "evaluation", "notes")
+        for part in ("messages", "transitions", "evaluation", "notes", "events")
         if getattr(stored, part) != getattr(incoming, part)
     ]
     return names

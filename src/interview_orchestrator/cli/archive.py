@@ -38,9 +38,11 @@ from .options import (
     ReportFormat,
     SinceFilter,
     StatusFilter,
+    TenantFilter,
     UntilFilter,
     UserIdFilter,
     parse_age,
+    parse_tenant,
 )
 
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -77,6 +79,7 @@ def export(
             metavar="SESSION_ID", help="One session's id; omit to export a filtered set."
         ),
     ] = None,
+    tenant: TenantFilter = None,
     user_id: UserIdFilter = None,
     status: StatusFilter = None,
     since: SinceFilter = None,
@@ -85,8 +88,9 @@ def export(
         str, typer.Option("--output", "-o", help="File to write, or - for stdout.")
     ] = "-",
 ) -> None:
-    """Export sessions to JSON Lines, one line per session with its transcript, transitions
-    and evaluation, oldest first. Streams: memory stays flat however many there are."""
+    """Export sessions to JSON Lines, one line per session with its transcript, transitions,
+    evaluation and event log, oldest first. Streams: memory stays flat however many there
+    are. With SESSION_ID, --tenant only checks that the session is that tenant's."""
     if session_id is not None and any(v is not None for v in (user_id, status, since, until)):
         raise typer.BadParameter(
             "give a SESSION_ID or filters (--user-id, --status, ...), not both"
@@ -96,7 +100,12 @@ def export(
     archive = _archive(ctx)
     selection = checked_filter(
         SessionFilter(
-            session_id=session_id, user_id=user_id, status=status, since=since, until=until
+            session_id=session_id,
+            tenant_id=tenant,
+            user_id=user_id,
+            status=status,
+            since=since,
+            until=until,
         )
     )
     # No bar over JSON printed to the same terminal.
@@ -154,15 +163,22 @@ def _progress(
 # ---------------------------------------------------------------------- import
 
 
-def _user_mapping(pairs: Iterable[str]) -> dict[str, str]:
+def _mapping(
+    pairs: Iterable[str], option: str, check: Callable[[str], str] = str.strip
+) -> dict[str, str]:
+    """``OLD=NEW`` pairs of a repeatable option as a mapping, each side passed through
+    ``check``; a malformed pair or an OLD given twice is a usage error."""
     mapping: dict[str, str] = {}
     for pair in pairs:
-        old, sep, new = pair.partition("=")
-        if not sep or not old.strip() or not new.strip():
-            raise typer.BadParameter(f"{pair!r}: use OLD=NEW", param_hint="--map-user")
-        if old.strip() in mapping:
-            raise typer.BadParameter(f"{old!r} is mapped twice", param_hint="--map-user")
-        mapping[old.strip()] = new.strip()
+        old, sep, new = (part.strip() for part in pair.partition("="))
+        if not sep or not old or not new:
+            raise typer.BadParameter(f"{pair!r}: use OLD=NEW", param_hint=option)
+        if old in mapping:
+            raise typer.BadParameter(f"{old!r} is mapped twice", param_hint=option)
+        try:
+            mapping[check(old)] = check(new)
+        except typer.BadParameter as exc:
+            raise typer.BadParameter(exc.message, param_hint=option) from None
     return mapping
 
 
@@ -179,16 +195,44 @@ def import_(
             "--map-user", metavar="OLD=NEW", help="Give OLD's sessions to NEW (repeatable)."
         ),
     ] = None,
+    tenant_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tenant-map",
+            metavar="OLD=NEW",
+            help="Put tenant OLD's sessions in tenant NEW (repeatable).",
+        ),
+    ] = None,
+    into_tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--into-tenant",
+            parser=parse_tenant,
+            metavar="TENANT",
+            help="Put every session in this tenant, whatever its own.",
+        ),
+    ] = None,
     dry_run: DryRun = False,
     output: FormatOption = ReportFormat.TABLE,
 ) -> None:
     """Import an export. Every record is validated before any is written; a session already
-    stored is skipped, never overwritten. Importing the same file twice changes nothing."""
-    mapping = _user_mapping(map_user or ())
+    stored is skipped, never overwritten. Importing the same file twice changes nothing.
+    Sessions keep their tenant (a version 1 file's: default) unless mapped."""
+    users = _mapping(map_user or (), "--map-user")
+    tenants = _mapping(tenant_map or (), "--tenant-map", parse_tenant)
+    if tenants and into_tenant is not None:
+        raise typer.BadParameter("give --tenant-map or --into-tenant, not both")
     lines: Iterable[bytes] = (
         typer.get_binary_stream("stdin").readlines() if file == "-" else JsonLinesFile(Path(file))
     )
-    report = import_sessions(_archive(ctx), lines, user_map=mapping, dry_run=dry_run)
+    report = import_sessions(
+        _archive(ctx),
+        lines,
+        user_map=users,
+        tenant_map=tenants,
+        into_tenant=into_tenant,
+        dry_run=dry_run,
+    )
     if output is ReportFormat.JSON:
         _print_json(report.to_dict())
     else:
@@ -197,12 +241,13 @@ def import_(
 
 def _print_import(report: ImportReport) -> None:
     if report.entries:
-        table = Table("line", "session", "user", "result", "reason")
+        table = Table("line", "session", "tenant", "user", "result", "reason")
         for e in report.entries:
             style = _STATUS_STYLE[e.status]
             table.add_row(
                 str(e.line),
                 e.session_id,
+                e.tenant_id,
                 e.user_id,
                 f"[{style}]{e.status.value}[/]",
                 e.reason or "",
@@ -228,15 +273,21 @@ def purge(
             help="Delete sessions created longer ago than this: Nd, Nh or Nw (e.g. 365d).",
         ),
     ],
+    tenant: TenantFilter = None,
     user_id: UserIdFilter = None,
     dry_run: DryRun = False,
     output: FormatOption = ReportFormat.TABLE,
 ) -> None:
-    """Retention: delete old sessions with their transcripts, transitions and evaluations.
-    ACTIVE and PAUSED sessions are never purged; they are reported as kept."""
+    """Retention: delete old sessions with their transcripts, transitions, evaluations and
+    event logs. ACTIVE and PAUSED sessions are never purged; they are reported as kept."""
     container = container_of(ctx)
     report = purge_sessions(
-        _archive(ctx), older_than, user_id=user_id, dry_run=dry_run, now=container.clock()()
+        _archive(ctx),
+        older_than,
+        user_id=user_id,
+        tenant_id=tenant,
+        dry_run=dry_run,
+        now=container.clock()(),
     )
     _print_retention(report, output)
 
@@ -245,12 +296,22 @@ def purge(
 def forget(
     ctx: typer.Context,
     user_id: Annotated[str, typer.Argument(metavar="USER_ID", help="The candidate's user id.")],
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant",
+            parser=parse_tenant,
+            metavar="TENANT",
+            help="Only USER_ID of this tenant (default: the user id in every tenant).",
+        ),
+    ] = None,
     dry_run: DryRun = False,
     output: FormatOption = ReportFormat.TABLE,
 ) -> None:
     """Erasure: delete every session of USER_ID, whatever its status, with everything
     attached to it."""
-    _print_retention(forget_user(_archive(ctx), user_id, dry_run=dry_run), output)
+    report = forget_user(_archive(ctx), user_id, tenant_id=tenant, dry_run=dry_run)
+    _print_retention(report, output)
 
 
 def _print_retention(report: RetentionReport, output: ReportFormat) -> None:
@@ -259,10 +320,11 @@ def _print_retention(report: RetentionReport, output: ReportFormat) -> None:
         return
     counts = report.deleted
     verb = "would delete" if report.dry_run else "deleted"
+    where = "" if report.tenant_id is None else f" of tenant {report.tenant_id}"
     console.print(
-        f"{verb} {counts.sessions} session(s), {counts.messages} message(s), "
+        f"{verb} {counts.sessions} session(s){where}, {counts.messages} message(s), "
         f"{counts.transitions} transition(s), {counts.evaluations} evaluation(s), "
-        f"{counts.notes} interviewer note(s)",
+        f"{counts.notes} interviewer note(s), {counts.events} event(s)",
         highlight=False,
     )
     if report.kept:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -12,7 +11,7 @@ from rich.console import Console
 from .. import render
 from ..sweeper import SweepReport
 from .app import app, container_of
-from .options import ReportFormat
+from .options import ReportFormat, TenantFilter
 
 FormatOption = Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
 
@@ -45,17 +44,17 @@ def sweep(ctx: typer.Context, output: FormatOption = ReportFormat.TABLE) -> None
 def stats(
     ctx: typer.Context,
     days: Annotated[int, typer.Option(min=1, max=3660, help="Window of the per-day counts.")] = 30,
+    tenant: TenantFilter = None,
     output: FormatOption = ReportFormat.TABLE,
 ) -> None:
     """Counts by status, sessions per day, average active duration, scores and their
     distribution, evaluation failures."""
-    container = container_of(ctx)
-    now = container.clock()()
-    figures = container.data_store().session_stats(since=now - timedelta(days=days))
+    figures = container_of(ctx).session_manager().session_stats(days=days, tenant_id=tenant)
     if output is ReportFormat.JSON:
         typer.echo(
             json.dumps(
                 {
+                    "tenant_id": tenant,
                     "by_status": {s.value: n for s, n in figures.by_status.items()},
                     "per_day": [{"day": d, "sessions": n} for d, n in figures.per_day],
                     "average_active_seconds": figures.average_active_seconds,
@@ -74,4 +73,4 @@ def stats(
             )
         )
     else:
-        Console().print(render.stats_view(figures))
+        Console().print(render.stats_view(figures, tenant_id=tenant))

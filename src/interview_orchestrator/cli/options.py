@@ -1,4 +1,4 @@
-"""Parsing of command-line values shared by several commands: dates, ages, formats."""
+"""Parsing of command-line values shared by several commands: dates, ages, tenants, formats."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from ..models import SessionStatus
+from ..errors import InvalidInputError
+from ..models import SessionStatus, parse_tenant_id
 
 _AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -50,7 +51,24 @@ def parse_datetime(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def parse_tenant(text: str) -> str:
+    """A tenant id as the library checks it; a malformed one is a usage error."""
+    try:
+        return parse_tenant_id(text)
+    except InvalidInputError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 # Options several commands share, declared once.
+TenantFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--tenant",
+        parser=parse_tenant,
+        metavar="TENANT",
+        help="Only this tenant's sessions (default: every tenant).",
+    ),
+]
 UserIdFilter = Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")]
 StatusFilter = Annotated[SessionStatus | None, typer.Option("--status")]
 SinceFilter = Annotated[

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from .. import render
 from ..errors import InterviewPlatformError
+from ..models import DEFAULT_TENANT
 from ..session_manager import SessionManager
 from .app import container_of, sessions_app
 from .options import (
@@ -19,6 +20,7 @@ from .options import (
     ReportFormat,
     SinceFilter,
     StatusFilter,
+    TenantFilter,
     UntilFilter,
     UserIdFilter,
 )
@@ -42,6 +44,7 @@ def _print_json(data: Any) -> None:
 @sessions_app.command("list")
 def list_sessions(
     ctx: typer.Context,
+    tenant: TenantFilter = None,
     user_id: UserIdFilter = None,
     status: StatusFilter = None,
     since: SinceFilter = None,
@@ -60,7 +63,15 @@ def list_sessions(
     """List sessions, newest first. For large histories page with --after (printed below the
     table) rather than --offset."""
     sessions = _manager(ctx).list_sessions(
-        user_id, status, limit, offset, since=since, until=until, min_score=min_score, after=after
+        user_id,
+        status,
+        limit,
+        offset,
+        since=since,
+        until=until,
+        min_score=min_score,
+        after=after,
+        tenant_id=tenant,
     )
     next_cursor = sessions[-1].id if len(sessions) == limit else None
     if output is ListFormat.JSON:
@@ -83,7 +94,9 @@ def list_sessions(
                 ]
             )
     else:
-        console.print(render.sessions_table(sessions))
+        # One tenant's listing, or a database that only knows the default one, needs no column.
+        show_tenant = tenant is None and any(s.tenant_id != DEFAULT_TENANT for s in sessions)
+        console.print(render.sessions_table(sessions, show_tenant=show_tenant))
         if next_cursor:
             Console(stderr=True).print(f"[dim]next page: --after {next_cursor}[/]")
 

@@ -1,5 +1,5 @@
 """A small real data set for the archive's tests: interviews run by the offline provider
-through the production container, at chosen ages, on each database in turn."""
+through the production container, at chosen ages, in two tenants, on each database in turn."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.planted import PLANTED_MESSAGE, planted_resume
 from interview_orchestrator import CommunicationMode, Container, SessionConfig, SessionManager
 from interview_orchestrator.archive import export_sessions
 from interview_orchestrator.ports import SessionFilter
-from interview_orchestrator.store.archive_store import SqlAlchemyArchive
+from interview_orchestrator.store.archive import SqlAlchemyArchive
 from interview_orchestrator.store.schema import metadata
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -41,9 +41,13 @@ class MovableClock:
         self.now += timedelta(**delta)
 
 
+#: The tenant of ``other_tenant``'s sessions (the data set's are in ``default``).
+OTHER_TENANT = "globex"
+
+
 @dataclass
 class DataSet:
-    """Session ids by name: ``<user>_<age>_<status>``."""
+    """Session ids by name: ``<user>_<age>_<status>``, all in the default tenant."""
 
     ada_old_completed: str
     ada_old_active: str
@@ -117,6 +121,37 @@ def dataset(manager: SessionManager, clock: MovableClock) -> DataSet:
     return build_dataset(manager, clock)
 
 
+@dataclass
+class OtherTenant:
+    """Sessions of tenant ``globex`` whose users have the same ids as the data set's: an old
+    completed and a recent active session of ``ada``, a recent active one of ``cyd``."""
+
+    ada_old_completed: str
+    ada_recent_active: str
+    cyd_recent_active: str
+    name: str = OTHER_TENANT
+
+    @property
+    def ids(self) -> list[str]:
+        return [self.ada_old_completed, self.ada_recent_active, self.cyd_recent_active]
+
+
+@pytest.fixture
+def other_tenant(dataset: DataSet, manager: SessionManager, clock: MovableClock) -> OtherTenant:
+    """``globex``'s sessions, next to the data set (which is built first)."""
+    interviews = Interviews(manager.for_tenant(OTHER_TENANT), clock)
+    clock.now = OLD + timedelta(hours=1)
+    ada_old_completed = interviews.completed("ada")
+    clock.now = RECENT + timedelta(hours=1)
+    made = OtherTenant(
+        ada_old_completed=ada_old_completed,
+        ada_recent_active=interviews.active("ada"),
+        cyd_recent_active=interviews.active("cyd"),
+    )
+    clock.now = RECENT + timedelta(hours=2)
+    return made
+
+
 @pytest.fixture(scope="module")
 def bob_export(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
     """The export lines of bob's three sessions (created, paused, completed), made once per
@@ -132,41 +167,52 @@ def bob_export(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
     return out.getvalue().splitlines(keepends=True)
 
 
+class Interviews:
+    """Interviews run through one manager (so, in its tenant) on the movable clock."""
+
+    def __init__(self, manager: SessionManager, clock: MovableClock) -> None:
+        self.manager = manager
+        self.clock = clock
+
+    def new(self, user: str) -> str:
+        return self.manager.create_session(_config(user)).id
+
+    def talk(self, session_id: str) -> None:
+        for number, answer in enumerate(ANSWERS, start=1):
+            self.clock.advance(seconds=7.25)
+            self.manager.send_message(session_id, answer, client_message_id=f"answer-{number}")
+        self.manager.send_message(
+            session_id, "[box: cache] -> [box: db]", CommunicationMode.WHITEBOARD
+        )
+
+    def completed(self, user: str) -> str:
+        session_id = self.new(user)
+        self.manager.start_session(session_id)
+        self.talk(session_id)
+        self.clock.advance(minutes=3)
+        self.manager.pause_session(session_id)
+        self.manager.resume_session(session_id)
+        self.manager.end_session(session_id)
+        return session_id
+
+    def active(self, user: str) -> str:
+        session_id = self.new(user)
+        self.manager.start_session(session_id)
+        self.talk(session_id)
+        return session_id
+
+
 def build_dataset(manager: SessionManager, clock: MovableClock) -> DataSet:
-
-    def new(user: str) -> str:
-        return manager.create_session(_config(user)).id
-
-    def talk(session_id: str) -> None:
-        for answer in ANSWERS:
-            clock.advance(seconds=7.25)
-            manager.send_message(session_id, answer)
-        manager.send_message(session_id, "[box: cache] -> [box: db]", CommunicationMode.WHITEBOARD)
-
-    def completed(user: str) -> str:
-        session_id = new(user)
-        manager.start_session(session_id)
-        talk(session_id)
-        clock.advance(minutes=3)
-        manager.pause_session(session_id)
-        manager.resume_session(session_id)
-        manager.end_session(session_id)
-        return session_id
-
-    def active(user: str) -> str:
-        session_id = new(user)
-        manager.start_session(session_id)
-        talk(session_id)
-        return session_id
+    interviews = Interviews(manager, clock)
 
     def later(make: Callable[[str], str], user: str) -> str:
         clock.advance(minutes=1)
         return make(user)
 
-    ada_old_completed = completed("ada")
-    ada_old_active = later(active, "ada")
-    bob_old_created = later(new, "bob")
-    bob_old_paused = later(active, "bob")
+    ada_old_completed = interviews.completed("ada")
+    ada_old_active = later(interviews.active, "ada")
+    bob_old_created = later(interviews.new, "bob")
+    bob_old_paused = later(interviews.active, "bob")
     manager.pause_session(bob_old_paused)
     clock.now = RECENT
     return DataSet(
@@ -174,8 +220,8 @@ def build_dataset(manager: SessionManager, clock: MovableClock) -> DataSet:
         ada_old_active=ada_old_active,
         bob_old_created=bob_old_created,
         bob_old_paused=bob_old_paused,
-        bob_recent_completed=completed("bob"),
-        cyd_recent_active=later(active, "cyd"),
+        bob_recent_completed=interviews.completed("bob"),
+        cyd_recent_active=later(interviews.active, "cyd"),
     )
 
 

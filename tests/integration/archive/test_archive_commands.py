@@ -13,6 +13,14 @@ from interview_orchestrator.cli import app
 from interview_orchestrator.models import new_id
 
 
+def owned_by(snapshot: dict[str, list[tuple[Any, ...]]], session_ids: set[str]) -> Any:
+    """The rows of ``snapshot`` that belong to the given sessions, table by table."""
+    return {
+        table: [row for row in found if row[0] in session_ids]  # id or session_id
+        for table, found in snapshot.items()
+    }
+
+
 @pytest.fixture
 def cli(container: Any) -> Any:
     """cli("sessions", "export") -> the runner's result, against the test's container."""
@@ -79,6 +87,82 @@ def test_an_export_of_one_session_and_of_a_date_range(cli: Any, dataset: Any) ->
     assert len(recent.stdout_bytes.splitlines()) == 2
     old = cli("sessions", "export", "--until", dataset.recent.isoformat(), "--status", "active")
     assert len(old.stdout_bytes.splitlines()) == 1
+
+
+def test_export_purge_and_forget_take_a_tenant(
+    cli: Any, dataset: Any, other_tenant: Any, rows: Any
+) -> None:
+    exported = cli("sessions", "export", "--tenant", "globex")
+    assert exported.exit_code == 0, exported.output
+    assert [json.loads(line)["session"]["id"] for line in exported.stdout_bytes.splitlines()] == (
+        other_tenant.ids
+    )
+    defaults = owned_by(rows(), set(dataset.ids))
+
+    purged = cli(
+        "sessions", "purge", "--older-than", "365d", "--tenant", "globex", "--format", "json"
+    )
+    assert purged.exit_code == 0, purged.output
+    report = json.loads(purged.stdout)
+    assert report["tenant_id"] == "globex" and report["deleted"]["sessions"] == 1
+    assert report["deleted"]["events"] > 0 and report["kept"] == 0
+    assert owned_by(rows(), set(dataset.ids)) == defaults
+
+    forgot = cli("users", "forget", "ada", "--tenant", "default")
+    assert forgot.exit_code == 0, forgot.output
+    assert forgot.stdout.startswith("deleted 2 session(s) of tenant default")
+    assert "event(s)" in forgot.stdout
+    remaining = cli("sessions", "export", "--user-id", "ada").stdout_bytes.splitlines()
+    assert [json.loads(line)["session"]["tenant_id"] for line in remaining] == ["globex"]
+
+
+def test_import_maps_tenants_or_puts_everything_in_one(
+    cli: Any, other_tenant: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "globex.jsonl"
+    assert cli("sessions", "export", "--tenant", "globex", "-o", str(target)).exit_code == 0
+    for user in ("ada", "cyd"):
+        cli("users", "forget", user, "--tenant", "globex")
+
+    mapped = cli("sessions", "import", str(target), "--tenant-map", "globex=initech")
+    assert mapped.exit_code == 0, mapped.output
+    assert "tenant" in mapped.stdout and "initech" in mapped.stdout
+    assert "3 imported" in mapped.stdout
+    listed = cli("sessions", "list", "--tenant", "initech", "--format", "json")
+    assert len(json.loads(listed.stdout)["sessions"]) == 3
+
+    into = cli("sessions", "import", str(target), "--into-tenant", "umbrella", "--dry-run")
+    assert into.exit_code == 0, into.output
+    report = json.loads(
+        cli(
+            "sessions", "import", str(target), "--into-tenant", "umbrella", "--format", "json"
+        ).stdout
+    )
+    # The ids are taken (by initech's copies): the target tenant shows in the report all the same.
+    assert {entry["tenant_id"] for entry in report["sessions"]} == {"umbrella"}
+    assert report["counts"]["conflict"] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("sessions", "export", "--tenant", "acme corp"), "malformed tenant id"),
+        (("sessions", "purge", "--older-than", "1d", "--tenant", "-x"), "malformed tenant id"),
+        (("users", "forget", "ada", "--tenant", ""), "malformed tenant id"),
+        (("sessions", "import", "x.jsonl", "--tenant-map", "globex"), "OLD=NEW"),
+        (("sessions", "import", "x.jsonl", "--tenant-map", "a=acme corp"), "malformed tenant"),
+        (("sessions", "import", "x.jsonl", "--tenant-map", "a=b", "--tenant-map", "a=c"), "twice"),
+        (("sessions", "import", "x.jsonl", "--into-tenant", "a b"), "malformed tenant id"),
+        (
+            ("sessions", "import", "x.jsonl", "--tenant-map", "a=b", "--into-tenant", "c"),
+            "not both",
+        ),
+    ],
+)
+def test_tenant_usage_errors_exit_two(cli: Any, args: tuple[str, ...], message: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.replace("│", " ").split())
 
 
 @pytest.mark.parametrize(

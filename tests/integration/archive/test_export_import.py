@@ -29,9 +29,9 @@ from interview_orchestrator.archive import (
 )
 from interview_orchestrator.models import Session, SessionConfig, new_id
 from interview_orchestrator.ports import SessionFilter
-from interview_orchestrator.store.archive_store import SqlAlchemyArchive
+from interview_orchestrator.store.archive import SqlAlchemyArchive
+from interview_orchestrator.store.codecs import SessionCodec
 from interview_orchestrator.store.schema import SESSIONS
-from interview_orchestrator.store.sqlalchemy_store import _session_values
 
 EVERYTHING = SessionFilter()
 
@@ -82,7 +82,7 @@ def test_the_record_holds_every_stored_field_in_utc(
 ) -> None:
     selection = SessionFilter(session_id=dataset.ada_old_completed)
     (record,) = records(export_bytes(archive, selection))
-    assert record["format"] == "interview-orchestrator/session" and record["version"] == 1
+    assert record["format"] == "interview-orchestrator/session" and record["version"] == 2
     session = manager.get_session(dataset.ada_old_completed)
     fields = record["session"]
     assert fields["id"] == session.id and fields["user_id"] == "ada"
@@ -239,13 +239,52 @@ BAD_RECORDS = {
     "unknown evaluation status": (_set("evaluation.status", "great"), "evaluation.status"),
     "bad timestamp": (_set("session.created_at", "2026-13-45T99:00:00Z"), "session.created_at"),
     "naive timestamp": (_set("messages.0.created_at", "2026-01-01T10:00:00"), "timezone"),
-    "wrong version": (_set("version", 2), "record version 2 is not supported"),
+    "unknown version": (_set("version", 3), "record version 3 is not supported"),
+    "version as a string": (_set("version", "2"), "record version '2' is not supported"),
     "wrong format": (_set("format", "someone-else/v1"), "not a session export record"),
     "missing field": (_set("session.user_id", _DELETE), "session.user_id: required field"),
     "unknown field": (_set("session.colour", "blue"), "session.colour: unknown field"),
     "string for a number": (_set("session.version", "4"), "session.version"),
     "count mismatch": (_set("session.message_count", 99), "message_count is 99"),
     "not a uuid": (_set("session.id", "not-a-uuid"), "malformed session id"),
+    "malformed tenant": (_set("session.tenant_id", "acme corp"), "malformed tenant id"),
+    "missing event log": (_set("events", _DELETE), "events: required field missing"),
+    "event count mismatch": (_set("session.event_count", 99), "event_count is 99"),
+    "event ids with a gap": (_set("events.1.id", 7), "events: ids must run 1, 2, 3"),
+    "unknown event type": (_set("events.0.type", "session.exploded"), "events[0].type"),
+    "message text in its event": (
+        _set("events.1.data.message", {"content": "copied"}),
+        "events[1].data.message: the message is restored from messages",
+    ),
+    "message.created without its message": (
+        _set("events.1.message_seq", None),
+        "events[1].message_seq: a message.created event names its message",
+    ),
+    "an event naming a missing message": (
+        _set("events.1.message_seq", 99),
+        "names message 99, which the record does not have",
+    ),
+    "another event naming a message": (
+        _set("events.0.message_seq", 1),
+        "events[0].message_seq: only a message.created event",
+    ),
+    "repeated client message id": (
+        _set("messages.3.client_message_id", "answer-1"),
+        "messages[3].client_message_id: an earlier message has the same one",
+    ),
+    "malformed client message id": (
+        _set("messages.1.client_message_id", "has spaces"),
+        "messages[1].client_message_id: malformed",
+    ),
+    "reply to a later message": (
+        _set("messages.2.reply_to", 5),
+        "messages[2].reply_to: names message 5, which is not an earlier message",
+    ),
+    "a turn in progress": (_set("session.turn_seq", 2), "session.turn_seq: unknown field"),
+    "NUL in event data": (
+        _set("events.0.data.reason", "a\x00b"),
+        "events[0].data: the value must not contain NUL characters",
+    ),
 }
 
 
@@ -368,7 +407,7 @@ def test_export_streams_in_pages(
         conn.execute(
             insert(SESSIONS),
             [
-                _session_values(
+                SessionCodec.encode(
                     _bare_session(f"user-{n % 7}", start + timedelta(seconds=n // 2))  # ties too
                 )
                 for n in range(250)
@@ -378,7 +417,7 @@ def test_export_streams_in_pages(
 
     @event.listens_for(container.engine(), "before_cursor_execute")
     def count_pages(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().startswith("SELECT sessions.id, sessions.user_id"):
+        if statement.lstrip().startswith("SELECT sessions.id, sessions.tenant_id"):
             page_reads.append(statement)
 
     class Out:

@@ -11,7 +11,7 @@ import pytest
 from interview_orchestrator import InvalidInputError, SessionManager, SessionNotFoundError
 from interview_orchestrator.archive import forget_user, purge_sessions
 from interview_orchestrator.ports import DeletionCounts
-from interview_orchestrator.store.archive_store import SqlAlchemyArchive
+from interview_orchestrator.store.archive import SqlAlchemyArchive
 
 YEAR = timedelta(days=365)
 
@@ -27,12 +27,14 @@ def owned_by(snapshot: dict[str, list[tuple[Any, ...]]], session_ids: set[str]) 
 def expected_counts(container: Any, session_ids: list[str]) -> DeletionCounts:
     """What deleting these sessions must remove, read through the data store."""
     store = container.data_store()
+    manager = container.session_manager()
     return DeletionCounts(
         sessions=len(session_ids),
         messages=sum(len(store.get_transcript(s)) for s in session_ids),
         transitions=sum(len(store.list_transitions(s)) for s in session_ids),
         evaluations=sum(store.get_evaluation(s) is not None for s in session_ids),
         notes=sum(len(store.get_notes(s)) for s in session_ids),
+        events=sum(len(manager.events(s, limit=1000)) for s in session_ids),
     )
 
 
@@ -50,7 +52,7 @@ def test_purge_deletes_old_finished_sessions_with_everything_attached(
 
     report = purge_sessions(archive, YEAR, now=clock())
 
-    assert report.deleted == expected and expected.messages and expected.notes
+    assert report.deleted == expected and expected.messages and expected.notes and expected.events
     assert report.kept == 2  # ada's old ACTIVE and bob's old PAUSED session
     assert not report.dry_run and report.created_before == clock() - YEAR
     after = rows()

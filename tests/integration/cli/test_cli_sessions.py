@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -52,8 +53,10 @@ def cli(container: Any) -> Any:
     return invoke
 
 
-def finished(manager: SessionManager, user: str = "cli-user") -> str:
-    session = manager.create_session(SessionConfig(resume_data=planted_resume()), user_id=user)
+def finished(manager: SessionManager, user: str = "cli-user", tenant: str = "default") -> str:
+    session = manager.create_session(
+        SessionConfig(resume_data=planted_resume()), user_id=user, tenant_id=tenant
+    )
     manager.start_session(session.id)
     manager.send_message(session.id, ANSWER)
     manager.end_session(session.id)
@@ -164,9 +167,7 @@ def test_an_unknown_session_is_one_line_on_stderr(cli: Any) -> None:
 
 
 def test_show_prints_the_session_without_resume_contents(cli: Any, manager: SessionManager) -> None:
-    session = manager.create_session(
-        SessionConfig(resume_data=planted_resume(skills=["go"]))
-    )
+    session = manager.create_session(SessionConfig(resume_data=planted_resume(skills=["go"])))
     data = json.loads(cli("sessions", "show", session.id, "--format", "json").output)
     assert data["id"] == session.id and data["status"] == "created" and data["has_resume"] is True
     assert PLANTED_NAME not in cli("sessions", "show", session.id).output
@@ -214,12 +215,8 @@ def test_retry_all_failed_regenerates_failed_evaluations(
 ) -> None:
     session_id = finished(manager)
     store = container.data_store()
-    from datetime import UTC, datetime, timedelta
-
     now = datetime.now(UTC)
-    claimed = store.claim_evaluation(
-        session_id, force=True, now=now, stale_after=timedelta(minutes=1)
-    )
+    claimed = store.claim_evaluation(session_id, force=True, now=now, lease=timedelta(minutes=1))
     store.fail_evaluation(session_id, error="provider down", attempt=claimed.attempts, now=now)
     assert manager.get_evaluation(session_id).status is EvaluationStatus.FAILED
     result = cli("sessions", "retry-evaluation", "--all-failed")
@@ -241,3 +238,55 @@ def test_stats_table_draws_a_histogram(cli: Any, manager: SessionManager) -> Non
     finished(manager)
     output = cli("stats").output
     assert "score distribution" in output and "█" in output
+
+
+# ---------------------------------------------------------------------- tenants
+
+
+def test_list_takes_a_tenant_and_json_shows_it(cli: Any, manager: SessionManager) -> None:
+    ours = finished(manager, "same-user", tenant="acme")
+    finished(manager, "same-user", tenant="globex")
+    result = cli("sessions", "list", "--tenant", "acme", "--format", "json")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)["sessions"]
+    assert [(s["id"], s["tenant_id"]) for s in listed] == [(ours, "acme")]
+
+
+def test_the_list_table_shows_tenants_only_when_there_is_more_than_the_default(
+    cli: Any, manager: SessionManager
+) -> None:
+    finished(manager)
+    assert "tenant" not in cli("sessions", "list").output
+    finished(manager, tenant="acme")
+    mixed = cli("sessions", "list").output
+    assert "tenant" in mixed and "acme" in mixed
+    assert "tenant" not in cli("sessions", "list", "--tenant", "acme").output
+
+
+def test_show_names_the_tenant(cli: Any, manager: SessionManager) -> None:
+    session_id = finished(manager, tenant="acme")
+    assert "acme" in cli("sessions", "show", session_id).output
+    shown = json.loads(cli("sessions", "show", session_id, "--format", "json").output)
+    assert shown["tenant_id"] == "acme"
+
+
+def test_stats_takes_a_tenant(cli: Any, manager: SessionManager) -> None:
+    finished(manager, tenant="acme")
+    finished(manager, tenant="globex")
+    manager.create_session(SessionConfig(), tenant_id="globex")
+
+    acme = json.loads(cli("stats", "--tenant", "acme", "--format", "json").output)
+    everyone = json.loads(cli("stats", "--format", "json").output)
+
+    assert acme["tenant_id"] == "acme" and everyone["tenant_id"] is None
+    assert acme["by_status"]["completed"] == 1 and acme["by_status"]["created"] == 0
+    assert everyone["by_status"]["completed"] == 2 and everyone["by_status"]["created"] == 1
+    assert "tenant: acme" in cli("stats", "--tenant", "acme").output
+    assert "tenant: all tenants" in cli("stats").output
+
+
+@pytest.mark.parametrize("command", [["sessions", "list"], ["stats"]])
+def test_a_malformed_tenant_is_a_usage_error(cli: Any, command: list[str]) -> None:
+    result = cli(*command, "--tenant", "acme corp")
+    assert result.exit_code == 2, result.output
+    assert "malformed tenant id" in result.output
