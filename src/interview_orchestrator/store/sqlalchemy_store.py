@@ -43,7 +43,7 @@ class SqlAlchemyDataStore(
             engine, max_attempts=max_attempts, retry_delay=retry_delay, on_events=on_events
         )
         # Every repository keeps the runner as ``_tx``; one runner serves them all.
-        SessionRepository.__init__(self, tx)
+        TranscriptRepository.__init__(self, tx)
 
     @property
     def engine(self) -> Engine:

@@ -12,6 +12,7 @@ message's. The database decides, so the rule holds across threads and processes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, NoReturn, TypeVar
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 
 from ..errors import (
+    DataStoreError,
     InvalidInputError,
     InvalidStateTransitionError,
     SessionNotFoundError,
@@ -64,6 +66,8 @@ from .transactions import Transactions, require_aware
 
 T = TypeVar("T")
 
+#: How often a claim that lost to a turn ending at that moment is tried again.
+_CLAIM_RETRIES: Final = 3
 _SESSION_STATE: Final = select(
     SESSIONS.c.status, SESSIONS.c.turn_seq, SESSIONS.c.turn_expires_at, SESSIONS.c.message_count
 ).where(SESSIONS.c.id == bindparam("b_id"))
@@ -173,6 +177,10 @@ class TranscriptRepository:
 
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
+        #: Turns this process gave up while the database was unreachable: released by the
+        #: next turn it takes on the session (otherwise they expire).
+        self._unreleased: dict[str, int] = {}
+        self._unreleased_lock = threading.Lock()
 
     # ------------------------------------------------------------------ messages
 
@@ -225,15 +233,22 @@ class TranscriptRepository:
         }
 
         def tx(conn: Connection) -> TurnStart:
+            self._release_given_up(conn, session_id)
             row = conn.execute(_BEGIN_TURN, params).first()
+            for _ in range(_CLAIM_RETRIES):
+                if row is not None or not self._turn_was_just_released(conn, session_id):
+                    break
+                # PostgreSQL: the claim waited on a reply's transaction that has now released
+                # the turn; claim it again, reading the committed row.
+                row = conn.execute(_BEGIN_TURN, params).first()
             if row is None:
                 self._refuse_turn(conn, session_id, message.created_at, "send a message to")
             candidate = self._store_message(conn, session_id, row, message, late=False)
             return TurnStart(candidate, self._recent(conn, session_id, context_messages))
 
-        return self._tx.write(
-            f"store a message of session {session_id!r}", tx, pass_integrity=False
-        )
+        started: TurnStart = self._tx.write(f"store a message of session {session_id!r}", tx)
+        self._forget_given_up(session_id)
+        return started
 
     def resume_turn(
         self,
@@ -245,6 +260,7 @@ class TranscriptRepository:
         candidate_seq: int | None = None,
     ) -> TurnStart:
         def tx(conn: Connection) -> TurnStart:
+            self._release_given_up(conn, session_id)
             state = conn.execute(_SESSION_STATE, {"b_id": session_id}).first()
             if state is None:
                 raise SessionNotFoundError(session_id)
@@ -279,7 +295,9 @@ class TranscriptRepository:
             candidate = decoded(MessageCodec.decode, last._mapping)
             return TurnStart(candidate, self._recent(conn, session_id, context_messages))
 
-        return self._tx.write(f"retry the reply of session {session_id!r}", tx)
+        resumed: TurnStart = self._tx.write(f"retry the reply of session {session_id!r}", tx)
+        self._forget_given_up(session_id)
+        return resumed
 
     def finish_turn(
         self,
@@ -321,10 +339,21 @@ class TranscriptRepository:
         return self._tx.write(f"store the reply of session {session_id!r}", tx)
 
     def release_turn(self, session_id: str, candidate_seq: int) -> None:
-        self._tx.write(
-            f"release the turn of session {session_id!r}",
-            lambda conn: conn.execute(_RELEASE_TURN, {"b_id": session_id, "b_seq": candidate_seq}),
-        )
+        """Give up the turn; if the database cannot be reached, remember it so that this
+        process's next turn on the session releases it first (else it expires)."""
+        try:
+            self._tx.write(
+                f"release the turn of session {session_id!r}",
+                lambda conn: conn.execute(
+                    _RELEASE_TURN, {"b_id": session_id, "b_seq": candidate_seq}
+                ),
+            )
+        except DataStoreError:
+            with self._unreleased_lock:
+                self._unreleased[session_id] = candidate_seq
+            raise
+        with self._unreleased_lock:
+            self._unreleased.pop(session_id, None)
 
     def find_turn(self, session_id: str, client_message_id: str) -> ExistingTurn | None:
         candidate_query = select(MESSAGES).where(
@@ -445,6 +474,18 @@ class TranscriptRepository:
         )
         return stored
 
+    def _release_given_up(self, conn: Connection, session_id: str) -> None:
+        """Inside a turn's transaction: release the turn this process gave up earlier."""
+        with self._unreleased_lock:
+            seq = self._unreleased.get(session_id)
+        if seq is not None:
+            conn.execute(_RELEASE_TURN, {"b_id": session_id, "b_seq": seq})
+            # Forgotten once this transaction commits (a failed one keeps it for the next).
+
+    def _forget_given_up(self, session_id: str) -> None:
+        with self._unreleased_lock:
+            self._unreleased.pop(session_id, None)
+
     def _recent(self, conn: Connection, session_id: str, limit: int) -> tuple[Message, ...]:
         rows = conn.execute(_RECENT_MESSAGES, {"b_id": session_id, "b_limit": limit}).mappings()
         return tuple(decoded(MessageCodec.decode, row) for row in rows)[::-1]
@@ -457,6 +498,11 @@ class TranscriptRepository:
         return str(state.status)
 
     @staticmethod
+    def _turn_was_just_released(conn: Connection, session_id: str) -> bool:
+        state = conn.execute(_SESSION_STATE, {"b_id": session_id}).first()
+        return state is not None and state.status == ACTIVE and state.turn_seq is None
+
+    @staticmethod
     def _refuse_turn(conn: Connection, session_id: str, now: datetime, operation: str) -> NoReturn:
         """Why the turn could not be claimed: no such session, not ACTIVE, or a turn pends."""
         state = conn.execute(_SESSION_STATE, {"b_id": session_id}).first()
@@ -466,11 +512,10 @@ class TranscriptRepository:
             raise InvalidStateTransitionError(
                 session_id, state.status, operation, "input is accepted only while ACTIVE"
             )
-        if state.turn_seq is not None:
-            raise TurnInProgressError(session_id, state.status, int(state.turn_seq))
-        raise InvalidStateTransitionError(
-            session_id, state.status, operation, "changed concurrently"
-        )
+        # A turn was pending when the claim was tried (it may have ended since: the caller
+        # sends again).
+        awaiting = state.turn_seq if state.turn_seq is not None else state.message_count
+        raise TurnInProgressError(session_id, state.status, int(awaiting))
 
     def _session_rows(
         self,

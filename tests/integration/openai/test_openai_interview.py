@@ -15,6 +15,7 @@ from interview_orchestrator import (
     EvaluationReport,
     EvaluationStatus,
     InvalidInputError,
+    InvalidStateTransitionError,
     ProviderError,
     Role,
     SessionConfig,
@@ -95,8 +96,9 @@ def test_notes_are_stored_but_never_in_the_transcript_or_the_logs(
     session_id, _ = run_interview(manager, openai_config())
 
     notes = openai_container.data_store().get_notes(session_id)
-    assert [n.content for n in notes] == [f"SECRET-NOTE-{i}" for i in (2, 3, 4, 5)]
-    assert [n.message_seq for n in notes] == [3, 5, 7, 9]
+    # The opening question's notes are kept too (message 1), then each reply's.
+    assert [n.content for n in notes] == [f"SECRET-NOTE-{i}" for i in (1, 2, 3, 4, 5)]
+    assert [n.message_seq for n in notes] == [1, 3, 5, 7, 9]
     assert not any("SECRET-NOTE" in m.content for m in manager.get_transcript(session_id))
     assert interview_logs and "SECRET-NOTE" not in json.dumps(interview_logs)
     evaluation_request = scripted_openai_server.chat_requests[-1]
@@ -190,9 +192,32 @@ def test_without_a_fallback_a_failing_reply_keeps_the_candidates_message(
     session = manager.create_session(openai_config())
     manager.start_session(session.id)
     scripted_openai_server.handler = lambda _: server_error(500)
-    with pytest.raises(ProviderError, match=r"HTTP 500 after 1 attempt.*message #2 is stored"):
+    with pytest.raises(ProviderError, match=r"message #2 is stored") as failed:
         manager.send_message(session.id, ANSWERS[0])
+    # Structured for callers; the words name no internal address, the cause has the detail.
+    assert failed.value.candidate_message_seq == 2 and failed.value.retryable
+    assert "http" not in str(failed.value) and "127.0.0.1" not in str(failed.value)
+    assert "HTTP 500 after 1 attempt" in str(failed.value.__cause__)
     assert [m.content for m in manager.get_transcript(session.id)][1] == ANSWERS[0]
+
+
+def test_retry_reply_answers_the_message_a_failed_provider_left(
+    manager: SessionManager, scripted_openai_server: ScriptedOpenAIServer, openai_config: ConfigFor
+) -> None:
+    scripted_openai_server.handler = plausible_responder
+    session = manager.create_session(openai_config())
+    manager.start_session(session.id)
+    scripted_openai_server.handler = lambda _: server_error(500)
+    with pytest.raises(ProviderError):
+        manager.send_message(session.id, ANSWERS[0])
+    scripted_openai_server.handler = plausible_responder
+    reply = manager.retry_reply(session.id)
+    transcript = manager.get_transcript(session.id)
+    assert [(m.seq, m.role) for m in transcript] == [
+        (1, Role.INTERVIEWER), (2, Role.CANDIDATE), (3, Role.INTERVIEWER)]
+    assert reply.reply_to == 2 and transcript[2].content == reply.content
+    with pytest.raises(InvalidStateTransitionError, match="last message is the interviewer's"):
+        manager.retry_reply(session.id)
 
 
 def test_a_failing_start_leaves_the_session_created(

@@ -23,6 +23,7 @@ from interview_orchestrator import (
     SessionConfig,
     SessionManager,
     SessionStatus,
+    TurnInProgressError,
 )
 
 CHILD = textwrap.dedent(
@@ -105,18 +106,30 @@ def test_a_send_killed_midway_keeps_what_was_said_and_the_session_goes_on(
     before = len(manager.get_transcript(sid))
     crash(database_url, "send", sid, point)
 
-    after = container_on(database_url)
+    now = container_on(database_url)
+    # Past the turn's timeout (5 minutes): a turn the dead process held has expired, and the
+    # interviewer's idle-pause (30 minutes) has not struck.
+    later = container_on(database_url, later=timedelta(minutes=6))
     try:
-        assert_consistent(after, sid)
-        transcript = after.session_manager().get_transcript(sid)
+        assert_consistent(now, sid)
+        transcript = now.session_manager().get_transcript(sid)
         assert len(transcript) == before + stored
         assert transcript[before].role is Role.CANDIDATE
         assert "keep this" in transcript[before].content
-        reply = after.session_manager().send_message(sid, "Next, the data model.")
+        if stored == 1:
+            # The dead process still held the turn: refused, named, nothing stored ...
+            with pytest.raises(TurnInProgressError, match=f"message #{before + 1}"):
+                now.session_manager().send_message(sid, "Hello?")
+            assert len(now.session_manager().get_transcript(sid)) == before + 1
+            # ... until the turn expires; then the unanswered message gets its reply.
+            answer = later.session_manager().retry_reply(sid)
+            assert answer.reply_to == before + 1
+        reply = later.session_manager().send_message(sid, "Next, the data model.")
         assert reply.role is Role.INTERVIEWER
-        assert_consistent(after, sid)
+        assert_consistent(later, sid)
     finally:
-        after.shutdown_resources()
+        now.shutdown_resources()
+        later.shutdown_resources()
 
 
 @pytest.mark.parametrize(
