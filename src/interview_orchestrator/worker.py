@@ -82,10 +82,13 @@ class EvaluationWorker:
         *,
         once: bool = False,
         on_claim: Callable[[EvaluationReport], None] | None = None,
+        report: WorkerReport | None = None,
     ) -> WorkerReport:
-        """Work until ``stop`` is set (the evaluation in hand is finished first); with ``once``,
-        until nothing is left to claim. ``on_claim`` is told of each claim (tests, metrics)."""
-        report = WorkerReport()
+        """Work until ``stop`` is set (the evaluation in hand is finished first; ``wake()``
+        after setting it ends an idle wait at once); with ``once``, until nothing is left to
+        claim. ``on_claim`` is told of each claim (tests, metrics); ``report``, if given, is
+        filled as the work goes (a caller may read it before ``run`` returns)."""
+        report = report if report is not None else WorkerReport()
         unlisten = self._channels.listen(self._woken) if self._channels is not None else None
         self._info("worker started", {"worker": self.name, "once": once})
         try:
@@ -149,6 +152,10 @@ class EvaluationWorker:
             if not finished:  # interrupted (or the store failed): give it back for another
                 self._release(claimed, report)
         return True
+
+    def wake(self) -> None:
+        """Cut short an idle wait: ``run`` looks at ``stop`` (and for due work) now."""
+        self._wake.set()
 
     def _release(self, claimed: EvaluationReport, report: WorkerReport) -> None:
         try:

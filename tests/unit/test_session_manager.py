@@ -30,8 +30,8 @@ from interview_orchestrator import (
     TurnInProgressError,
 )
 from interview_orchestrator.lifecycle import Operation
-from interview_orchestrator.models import EventType, NewEvent
 from interview_orchestrator.logging import build_logger
+from interview_orchestrator.models import EventType, NewEvent
 from interview_orchestrator.ports import (
     AIInterviewer,
     CommunicationManager,
