@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -23,11 +24,11 @@ from interview_orchestrator import (
     InvalidStateTransitionError,
     Role,
     SessionConfig,
+    SessionEvent,
     SessionManager,
     SessionNotFoundError,
     SessionStatus,
 )
-from interview_orchestrator.ports import EventKind, SessionEvent
 
 RESUME = planted_resume(user_id="cand-1")
 
@@ -163,21 +164,30 @@ def test_list_sessions_is_newest_first_and_filters(manager: SessionManager) -> N
     assert manager.get_active_session("lister") == manager.get_session(ids[1])
 
 
-def test_events_reach_subscribers(container: Any) -> None:
-    events: list[SessionEvent] = []
-    container.communication_manager().subscribe(events.append)
+def test_events_reach_subscribers_on_a_thread_of_their_own(container: Any) -> None:
     manager = container.session_manager()
+    heard: list[tuple[str, int, str]] = []
+    done = threading.Event()
+    caller = threading.get_ident()
+
+    def on_event(event: SessionEvent) -> None:
+        assert threading.get_ident() != caller  # never on the interview's thread
+        heard.append((event.type.value, event.id, event.data.get("message", {}).get("role", "")))
+        if len(heard) == 5:
+            done.set()
+
     session = manager.create_session(SessionConfig())
-    manager.start_session(session.id)
-    manager.send_message(session.id, "hello there")
-    assert [e.kind for e in events] == [
-        EventKind.STATE_CHANGED,
-        EventKind.STATE_CHANGED,
-        EventKind.MESSAGE,
-        EventKind.MESSAGE,
-        EventKind.MESSAGE,
+    with manager.subscribe(on_event, session_id=session.id, poll_interval=30):
+        manager.start_session(session.id)
+        manager.send_message(session.id, "hello there")
+        assert done.wait(10), heard
+    assert heard == [
+        ("session.started", 1, ""),
+        ("message.created", 2, "interviewer"),
+        ("phase.changed", 3, ""),
+        ("message.created", 4, "candidate"),
+        ("message.created", 5, "interviewer"),
     ]
-    assert [e.message.seq for e in events if e.message] == [1, 2, 3]
 
 
 # ------------------------------------------------------------------ bad input leaves data unchanged
@@ -262,7 +272,11 @@ def test_logs_of_an_interview_carry_no_personal_data(
     lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
     operations = [line["operation"] for line in lines if line["component"] == "SessionManager"]
     assert operations == [
-        "create_session", "start_session", "send_message", "send_message", "end_session"
+        "create_session",
+        "start_session",
+        "send_message",
+        "send_message",
+        "end_session",
     ]
     text = "\n".join(json.dumps(line) for line in lines)
     for planted in (PLANTED_NAME, PLANTED_EMAIL, "7946", PLANTED_SCHOOL, "zebra", "Quokkaborough"):
