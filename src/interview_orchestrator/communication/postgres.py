@@ -73,8 +73,8 @@ class PostgresCommunicationManager(InProcessCommunicationManager):
 
     def _listen_once(self) -> None:
         raw = self._engine.raw_connection()
+        connection: Any = raw.driver_connection  # read before detaching, which forgets it
         raw.detach()  # a connection of its own, outside the pool, for as long as it listens
-        connection: Any = raw.driver_connection
         try:
             connection.autocommit = True
             connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
