@@ -44,7 +44,9 @@ _INSERT_SESSION: Final = (
     "interviewer_state, created_at, last_activity_at, active_seconds, message_count, version) "
     "VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)"
 )
-_READ_SESSION: Final = "SELECT * FROM sessions WHERE id = ?"
+_READ_SESSION: Final = "SELECT *, version FROM sessions WHERE id = ?"
+#: The version is selected again last, so that the floor does not depend on column order.
+_VERSION_COLUMN: Final = -1
 _START: Final = (
     "UPDATE sessions SET status = 'active', version = version + 1, started_at = ?, "
     "active_since = ?, last_activity_at = ?, interviewer_state = ?, "
@@ -229,7 +231,7 @@ def _create(db: FloorConnection, user_id: str) -> str:
 def _version(db: FloorConnection, sid: str) -> int:
     """The state check every operation starts with: read the session, take its version."""
     (row,) = db.rows(_READ_SESSION, (sid,))
-    return int(row[-1])
+    return int(row[_VERSION_COLUMN])
 
 
 def _start(db: FloorConnection, sid: str) -> datetime:

@@ -41,6 +41,7 @@ def test_an_interview_is_paused_by_ctrl_c_and_continued_in_another_process(tmp_p
     first.expect("you> ")
     first.sendline("/time")
     first.expect("left of 30 minutes")
+    first.expect("you> ")  # Ctrl-C at the prompt, as a person would press it
     first.sendcontrol("c")
     first.expect("Continue with")
     first.expect(pexpect.EOF)
