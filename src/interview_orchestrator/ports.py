@@ -209,6 +209,13 @@ class DataStore(Protocol):
         ``SessionNotFoundError`` for an unknown session."""
         ...
 
+    def read_for_evaluation(
+        self, session_id: str
+    ) -> tuple[Session, list[Message], list[InterviewerNote]]:
+        """The session, its transcript and the interviewer's notes, read as one consistent
+        snapshot (what an evaluation needs)."""
+        ...
+
     def get_notes(self, session_id: str) -> list[InterviewerNote]:
         """The interviewer's private notes in the order they were written (never part of the
         transcript); ``SessionNotFoundError`` for an unknown session."""

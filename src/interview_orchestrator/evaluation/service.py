@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -51,6 +52,7 @@ class EvaluationService:
         self._clock = clock
         self._lease = lease
         self._log = logger.bind(component="EvaluationManager") if logger is not None else None
+        self._keeper = LeaseKeeper(data_store, lease, clock=clock, logger=self._log)
 
     @property
     def lease(self) -> timedelta:
@@ -103,41 +105,16 @@ class EvaluationService:
     @contextmanager
     def _lease_kept(self, session_id: str, attempt: int) -> Iterator[None]:
         """Renew the lease of ``attempt`` every third of its length until the block ends."""
-        done = threading.Event()
-        period = max(self._lease.total_seconds() / 3, 0.05)
-
-        def renew() -> None:
-            while not done.wait(period):
-                try:
-                    held = self._store.renew_evaluation(
-                        session_id, attempt=attempt, until=self._clock() + self._lease
-                    )
-                except InterviewPlatformError:
-                    continue  # the database is away: try again; the lease may still hold
-                if not held:
-                    if self._log is not None:
-                        self._log.warning(
-                            "evaluation lease lost: another runner took it over",
-                            session_id=session_id,
-                            metadata={"attempt": attempt},
-                        )
-                    return
-
-        keeper = threading.Thread(
-            target=renew, name=f"evaluation-lease-{session_id[:8]}", daemon=True
-        )
-        keeper.start()
+        self._keeper.hold(session_id, attempt)
         try:
             yield
         finally:
-            done.set()
-            keeper.join()
+            self._keeper.release(session_id, attempt)
 
     def _score(self, session_id: str) -> EvaluationOutcome:
-        session = self._store.get_session(session_id)
-        transcript = tuple(self._store.get_transcript(session_id))
+        session, messages, stored_notes = self._store.read_for_evaluation(session_id)
+        transcript, notes = tuple(messages), tuple(stored_notes)
         template = self._templates.get(session.config.template)
-        notes = tuple(self._store.get_notes(session_id))
         request = EvaluationRequest(session, transcript, template, notes)
         provider, draft = self._evaluate(request)
         scores = verified_scores(draft, template, transcript)
@@ -190,6 +167,67 @@ class EvaluationService:
         if evaluator is None:
             raise EvaluationError(f"no evaluator is configured for provider {provider!r}")
         return evaluator
+
+
+class LeaseKeeper:
+    """Renews the leases of the evaluations this process is generating, every third of the
+    lease, on one thread of its own (started on first use) whatever their number."""
+
+    def __init__(
+        self, data_store: DataStore, lease: timedelta, *, clock: Clock, logger: Any = None
+    ) -> None:
+        self._store = data_store
+        self._lease = lease
+        self._clock = clock
+        self._log = logger
+        self._period = max(lease.total_seconds() / 3, 0.05)
+        self._held: dict[tuple[str, int], float] = {}
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, session_id: str, attempt: int) -> None:
+        with self._changed:
+            self._held[(session_id, attempt)] = time.monotonic() + self._period
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._renew_forever, name="evaluation-leases", daemon=True
+                )
+                self._thread.start()
+            # No wake-up needed: a new lease is due no sooner than the thread's next look.
+
+    def release(self, session_id: str, attempt: int) -> None:
+        with self._changed:
+            self._held.pop((session_id, attempt), None)
+
+    def _renew_forever(self) -> None:
+        while True:
+            with self._changed:
+                due = [key for key, at in self._held.items() if at <= time.monotonic()]
+                if not due:
+                    soonest = min(self._held.values(), default=time.monotonic() + self._period)
+                    self._changed.wait(max(soonest - time.monotonic(), 0.01))
+                    continue
+                for key in due:
+                    self._held[key] = time.monotonic() + self._period
+            for session_id, attempt in due:
+                self._renew(session_id, attempt)
+
+    def _renew(self, session_id: str, attempt: int) -> None:
+        try:
+            held = self._store.renew_evaluation(
+                session_id, attempt=attempt, until=self._clock() + self._lease
+            )
+        except InterviewPlatformError:
+            return  # the database is away: tried again next period; the lease may still hold
+        if held:
+            return
+        self.release(session_id, attempt)
+        if self._log is not None:
+            self._log.warning(
+                "evaluation lease lost: another runner took it over",
+                session_id=session_id,
+                metadata={"attempt": attempt},
+            )
 
 
 def verified_scores(

@@ -92,10 +92,10 @@ class SessionCodec:
             started_at=row["started_at"],
             ended_at=row["ended_at"],
             end_reason=None if row["end_reason"] is None else EndReason(row["end_reason"]),
-            overall_score=row["overall_score"],
+            overall_score=_float(row["overall_score"]),
             message_count=row["message_count"],
             last_activity_at=row["last_activity_at"],
-            active_seconds=row["active_seconds"],
+            active_seconds=float(row["active_seconds"]),
             active_since=row["active_since"],
             version=row["version"],
             interviewer_state=row["interviewer_state"] or {},
@@ -273,7 +273,7 @@ class EvaluationCodec:
         return EvaluationReport(
             session_id=row["session_id"],
             status=EvaluationStatus(row["status"]),
-            overall_score=row["overall_score"],
+            overall_score=_float(row["overall_score"]),
             dimension_scores=scores,
             strengths=tuple(row["strengths"] or ()),
             improvements=tuple(row["improvements"] or ()),
@@ -284,7 +284,7 @@ class EvaluationCodec:
             updated_at=row["updated_at"],
             completed_at=row["completed_at"],
             started_at=row["started_at"],
-            coverage=row["coverage"],
+            coverage=_float(row["coverage"]),
             template=row["template"],
             rubric_version=row["rubric_version"],
             error=row["error"],
@@ -299,15 +299,17 @@ class EventCodec:
 
     @staticmethod
     def encode(event: SessionEvent, message_seq: int | None = None) -> dict[str, Any]:
-        data = dict(event.data)
-        if event.type is EventType.MESSAGE_CREATED:
-            data.pop("message", None)  # the text lives in messages, once
+        """The row of ``event``. Its data is the library's own (built by the store and the
+        manager from validated values), so it is stored as it is, without another check."""
+        data = event.data
+        if event.type is EventType.MESSAGE_CREATED and "message" in data:
+            data = {k: v for k, v in data.items() if k != "message"}  # the text lives once
         return {
             "session_id": event.session_id,
             "tenant_id": event.tenant_id,
             "seq": event.id,
             "type": event.type.value,
-            "data": plain_json(data, "event data"),
+            "data": data,
             "message_seq": message_seq,
             "created_at": event.created_at,
         }
@@ -337,6 +339,11 @@ class EventCodec:
             created_at=row["created_at"],
             tenant_id=row["tenant_id"],
         )
+
+
+def _float(value: Any) -> float | None:
+    """A REAL column as a float: SQLite's RETURNING gives back an int that was bound as one."""
+    return None if value is None else float(value)
 
 
 def message_data(message: Message) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import EvaluationError, InvalidInputError, SessionNotFoundError
@@ -34,6 +34,18 @@ from .events import PendingEvent, record_events
 from .schema import EVALUATIONS, SESSIONS
 from .sessions import require_exists
 from .transactions import Transactions, require_aware
+
+#: The session's status and its evaluation's claim key, in one statement.
+_SESSION_AND_EVALUATION: Final = (
+    select(
+        SESSIONS.c.status.label("session_status"),
+        EVALUATIONS.c.status,
+        EVALUATIONS.c.attempts,
+        EVALUATIONS.c.lease_expires_at,
+    )
+    .select_from(SESSIONS.outerjoin(EVALUATIONS, EVALUATIONS.c.session_id == SESSIONS.c.id))
+    .where(SESSIONS.c.id == bindparam("b_id"))
+)
 
 
 class EvaluationRepository:
@@ -63,17 +75,11 @@ class EvaluationRepository:
         require_aware(now, "now")
 
         def tx(conn: Connection) -> EvaluationReport | None:
-            status = conn.execute(
-                select(SESSIONS.c.status).where(SESSIONS.c.id == session_id)
-            ).scalar()
-            if status is None:
+            both = conn.execute(_SESSION_AND_EVALUATION, {"b_id": session_id}).first()
+            if both is None:
                 raise SessionNotFoundError(session_id)
-            require(session_id, SessionStatus(status), Action.EVALUATE)
-            seen = conn.execute(
-                select(
-                    EVALUATIONS.c.status, EVALUATIONS.c.attempts, EVALUATIONS.c.lease_expires_at
-                ).where(EVALUATIONS.c.session_id == session_id)
-            ).first()
+            require(session_id, SessionStatus(both.session_status), Action.EVALUATE)
+            seen = None if both.status is None else both
             if seen is None:
                 conn.execute(
                     insert(EVALUATIONS).values(
@@ -87,7 +93,7 @@ class EvaluationRepository:
                         claimed_by=worker,
                     )
                 )
-                return self._claimed(conn, session_id, now)
+                return self._claimed(conn, _require(conn, session_id), now)
             operation = evaluation_claim(
                 EvaluationStatus(seen.status), seen.lease_expires_at, now=now, force=force
             )
@@ -193,12 +199,7 @@ class EvaluationRepository:
         }
 
         def tx(conn: Connection) -> EvaluationReport:
-            _update_held(conn, session_id, attempt, values)
-            conn.execute(
-                update(SESSIONS)
-                .where(SESSIONS.c.id == session_id)
-                .values(overall_score=outcome.overall_score)
-            )
+            stored = _update_held(conn, session_id, attempt, values)
             _evaluation_event(
                 conn,
                 session_id,
@@ -207,8 +208,9 @@ class EvaluationRepository:
                 attempts=attempt,
                 now=now,
                 notify=self._tx.is_postgres,
+                session_score=True,
             )
-            return _require(conn, session_id)
+            return stored
 
         return self._tx.write(f"store the evaluation of session {session_id!r}", tx)
 
@@ -225,7 +227,7 @@ class EvaluationRepository:
         }
 
         def tx(conn: Connection) -> EvaluationReport:
-            _update_held(conn, session_id, attempt, values)
+            stored = _update_held(conn, session_id, attempt, values)
             _evaluation_event(
                 conn,
                 session_id,
@@ -235,7 +237,7 @@ class EvaluationRepository:
                 now=now,
                 notify=self._tx.is_postgres,
             )
-            return _require(conn, session_id)
+            return stored
 
         return self._tx.write(f"record the failed evaluation of session {session_id!r}", tx)
 
@@ -306,13 +308,16 @@ class EvaluationRepository:
                 lease_expires_at=now + lease,
                 claimed_by=worker,
             )
-        )
-        if claimed.rowcount != 1:
+            .returning(*EVALUATIONS.c)
+        ).first()
+        if claimed is None:
             return None
-        return self._claimed(conn, session_id, now)
+        return self._claimed(conn, decoded(EvaluationCodec.decode, claimed._mapping), now)
 
-    def _claimed(self, conn: Connection, session_id: str, now: datetime) -> EvaluationReport:
-        report = _require(conn, session_id)
+    def _claimed(
+        self, conn: Connection, report: EvaluationReport, now: datetime
+    ) -> EvaluationReport:
+        session_id = report.session_id
         _evaluation_event(
             conn,
             session_id,
@@ -368,14 +373,18 @@ def _require(conn: Connection, session_id: str) -> EvaluationReport:
 
 def _update_held(
     conn: Connection, session_id: str, attempt: int, values: Mapping[str, Any]
-) -> None:
+) -> EvaluationReport:
     """Apply ``values`` if attempt ``attempt`` still holds the evaluation (it is RUNNING with
-    that many attempts); otherwise raise ``EvaluationError`` and change nothing."""
-    result = conn.execute(
-        update(EVALUATIONS).where(*_held_by(session_id, attempt)).values(dict(values))
-    )
-    if result.rowcount == 1:
-        return
+    that many attempts) and return it as stored; otherwise raise ``EvaluationError`` and
+    change nothing."""
+    row = conn.execute(
+        update(EVALUATIONS)
+        .where(*_held_by(session_id, attempt))
+        .values(dict(values))
+        .returning(*EVALUATIONS.c)
+    ).first()
+    if row is not None:
+        return decoded(EvaluationCodec.decode, row._mapping)
     current = _require(conn, session_id)
     raise EvaluationError(
         f"attempt {attempt} no longer holds the evaluation of session {session_id!r} "
@@ -393,7 +402,10 @@ def _evaluation_event(
     attempts: int,
     now: datetime,
     notify: bool,
+    session_score: bool = False,
 ) -> None:
+    """Log the evaluation's new status; with ``session_score`` the session's overall score is
+    set by the same statement that numbers the event."""
     record_events(
         conn,
         session_id,
@@ -407,4 +419,5 @@ def _evaluation_event(
         ],
         at=now,
         notify=notify,
+        also=({"overall_score": overall_score} if session_score else None),
     )

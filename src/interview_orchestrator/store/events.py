@@ -9,14 +9,14 @@ rollback) so that listeners in other processes wake up; the row stays the truth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Connection, Integer, and_, bindparam, func, insert, select, update
 
-from ..models import EventType, NewEvent, SessionEvent
+from ..models import NewEvent, SessionEvent
 from .codecs import EventCodec, decoded
 from .schema import EVENTS, MESSAGES, SESSIONS
 
@@ -61,6 +61,8 @@ _EVENTS_AFTER: Final = (
     .limit(bindparam("b_limit", type_=Integer))
 )
 
+_INSERT_EVENTS: Final = insert(EVENTS)
+_NOTIFY: Final = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("b_payload")))
 _BUMP_EVENTS: Final = (
     update(SESSIONS)
     .where(SESSIONS.c.id == bindparam("b_id"))
@@ -87,23 +89,23 @@ def write_events(
     events = [
         SessionEvent(
             id=first + index,
-            type=EventType(item.event.type),
+            type=item.event.type,
             session_id=session_id,
-            data=dict(item.event.data),
+            data=item.event.data,
             created_at=at,
             tenant_id=tenant_id,
         )
         for index, item in enumerate(pending)
     ]
     conn.execute(
-        insert(EVENTS),
+        _INSERT_EVENTS,
         [
             EventCodec.encode(event, item.message_seq)
             for event, item in zip(events, pending, strict=True)
         ],
     )
     if notify:
-        conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"{session_id} {first} {last_seq}")))
+        conn.execute(_NOTIFY, {"b_payload": f"{session_id} {first} {last_seq}"})
     committed = conn.info.get(COMMITTED_KEY)
     if committed is not None:
         committed.append((session_id, first, last_seq))
@@ -117,12 +119,15 @@ def record_events(
     *,
     at: datetime,
     notify: bool,
+    also: Mapping[str, Any] | None = None,
 ) -> list[SessionEvent]:
     """Number and write ``pending`` for a change that did not bump the cursor itself (an
-    evaluation's progress). Takes the session's row lock, like every other change."""
+    evaluation's progress). Takes the session's row lock, like every other change; ``also``
+    are more columns of the session to set in the same statement."""
     if not pending:
         return []
-    row = conn.execute(_BUMP_EVENTS, {"b_id": session_id, "b_n": len(pending)}).first()
+    bump = _BUMP_EVENTS if not also else _BUMP_EVENTS.values(**also)
+    row = conn.execute(bump, {"b_id": session_id, "b_n": len(pending)}).first()
     if row is None:
         return []
     return write_events(

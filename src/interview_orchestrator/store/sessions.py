@@ -44,6 +44,8 @@ ACTIVE: Final = SessionStatus.ACTIVE.value
 # and a prebuilt one keeps its compiled form in SQLAlchemy's cache.
 _SESSION_BY_ID: Final = select(SESSIONS).where(SESSIONS.c.id == bindparam("b_id"))
 _SESSION_ID: Final = select(SESSIONS.c.id).where(SESSIONS.c.id == bindparam("b_id"))
+_INSERT_MESSAGES: Final = insert(MESSAGES)
+_INSERT_NOTES: Final = insert(INTERVIEWER_NOTES)
 
 
 class SessionRepository:
@@ -223,7 +225,7 @@ class SessionRepository:
                     SESSIONS.c.status == before.status.value,
                 )
                 .values(changes)
-                .returning(SESSIONS.c.message_count, SESSIONS.c.event_count, SESSIONS.c.tenant_id)
+                .returning(*SESSIONS.c)  # the session as stored: no second read
             ).first()
             if row is None:
                 current = require_session(conn, session_id)
@@ -266,7 +268,9 @@ class SessionRepository:
                 notify=self._tx.is_postgres,
             )
             return TransitionResult(
-                session=require_session(conn, session_id), messages=stored, events=tuple(written)
+                session=decoded(SessionCodec.decode, row._mapping),
+                messages=stored,
+                events=tuple(written),
             )
 
         what = f"{operation.value} session {session_id!r}"
@@ -338,7 +342,7 @@ def insert_messages(
         MessageCodec.numbered(session_id, first + index, message, late=late)
         for index, message in enumerate(messages)
     )
-    conn.execute(insert(MESSAGES), [MessageCodec.encode(session_id, m) for m in stored])
+    conn.execute(_INSERT_MESSAGES, [MessageCodec.encode(session_id, m) for m in stored])
     return stored
 
 
@@ -361,7 +365,7 @@ def insert_notes(
     conn: Connection, session_id: str, message_seq: int, texts: Sequence[str], at: datetime
 ) -> None:
     conn.execute(
-        insert(INTERVIEWER_NOTES),
+        _INSERT_NOTES,
         [
             {
                 "session_id": session_id,

@@ -45,6 +45,7 @@ from ..models import (
     NewEvent,
     NewMessage,
     Role,
+    Session,
     SessionEvent,
     SessionStatus,
     TransitionRecord,
@@ -61,6 +62,7 @@ from .sessions import (
     message_created,
     note_texts_of,
     require_exists,
+    require_session,
 )
 from .transactions import Transactions, require_aware
 
@@ -409,6 +411,29 @@ class TranscriptRepository:
             params={"b_id": session_id, "b_limit": limit},
         )
         return newest_first[::-1]
+
+    def read_for_evaluation(
+        self, session_id: str
+    ) -> tuple[Session, list[Message], list[InterviewerNote]]:
+        """The session, its transcript and its notes, read as one consistent snapshot."""
+        messages = (
+            select(MESSAGES).where(MESSAGES.c.session_id == session_id).order_by(MESSAGES.c.seq)
+        )
+        notes = (
+            select(INTERVIEWER_NOTES)
+            .where(INTERVIEWER_NOTES.c.session_id == session_id)
+            .order_by(INTERVIEWER_NOTES.c.id)
+        )
+
+        def tx(conn: Connection) -> tuple[Session, list[Message], list[InterviewerNote]]:
+            session = require_session(conn, session_id)
+            return (
+                session,
+                [decoded(MessageCodec.decode, r) for r in conn.execute(messages).mappings()],
+                [decoded(NoteCodec.decode, r) for r in conn.execute(notes).mappings()],
+            )
+
+        return self._tx.snapshot(f"read session {session_id!r} for its evaluation", tx)
 
     def get_notes(self, session_id: str) -> list[InterviewerNote]:
         query = (
