@@ -175,7 +175,6 @@ class EvaluationRepository:
                 overall_score=None,
                 attempts=attempt,
                 now=now,
-                notify=self._tx.is_postgres,
             )
             return True
 
@@ -207,7 +206,6 @@ class EvaluationRepository:
                 overall_score=outcome.overall_score,
                 attempts=attempt,
                 now=now,
-                notify=self._tx.is_postgres,
                 session_score=True,
             )
             return stored
@@ -235,7 +233,6 @@ class EvaluationRepository:
                 overall_score=None,
                 attempts=attempt,
                 now=now,
-                notify=self._tx.is_postgres,
             )
             return stored
 
@@ -325,7 +322,6 @@ class EvaluationRepository:
             overall_score=None,
             attempts=report.attempts,
             now=now,
-            notify=self._tx.is_postgres,
         )
         return report
 
@@ -401,7 +397,6 @@ def _evaluation_event(
     overall_score: float | None,
     attempts: int,
     now: datetime,
-    notify: bool,
     session_score: bool = False,
 ) -> None:
     """Log the evaluation's new status; with ``session_score`` the session's overall score is
@@ -418,6 +413,5 @@ def _evaluation_event(
             )
         ],
         at=now,
-        notify=notify,
         also=({"overall_score": overall_score} if session_score else None),
     )

@@ -3,8 +3,9 @@
 Every statement that changes a session also bumps ``sessions.event_count`` (in the same
 ``UPDATE``, which holds the session's row lock), so a session's events are numbered 1, 2, 3 …
 in commit order with no gaps: a reader that has seen event ``n`` has seen all before it.
-On PostgreSQL the transaction also sends ``NOTIFY`` (delivered at commit, never for a
-rollback) so that listeners in other processes wake up; the row stays the truth.
+On PostgreSQL a trigger on ``events`` sends ``NOTIFY`` for each row (migration 0003: no extra
+round trip; delivered at commit, never for a rollback) so that listeners in other processes
+wake up; the row stays the truth.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, Integer, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, insert, select, update
 
 from ..models import NewEvent, SessionEvent
 from .codecs import EventCodec, decoded
@@ -23,7 +24,8 @@ from .schema import EVENTS, MESSAGES, SESSIONS
 #: ``Connection.info`` key of the (session_id, first, last) batches a transaction wrote; the
 #: transaction runner announces them after the commit.
 COMMITTED_KEY: Final = "interview_events_written"
-#: The PostgreSQL channel of the log; payload ``"<session_id> <first> <last>"``.
+#: The PostgreSQL channel of the log; payload ``"<session_id> <first> <last>"`` (the trigger
+#: sends one event per notification: first == last).
 NOTIFY_CHANNEL: Final = "interview_events"
 
 
@@ -62,7 +64,6 @@ _EVENTS_AFTER: Final = (
 )
 
 _INSERT_EVENTS: Final = insert(EVENTS)
-_NOTIFY: Final = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("b_payload")))
 _BUMP_EVENTS: Final = (
     update(SESSIONS)
     .where(SESSIONS.c.id == bindparam("b_id"))
@@ -79,7 +80,6 @@ def write_events(
     last_seq: int,
     pending: Sequence[PendingEvent],
     at: datetime,
-    notify: bool,
 ) -> list[SessionEvent]:
     """Insert ``pending`` numbered so that the last gets ``last_seq`` (the caller has already
     added ``len(pending)`` to ``sessions.event_count`` in this transaction)."""
@@ -104,8 +104,6 @@ def write_events(
             for event, item in zip(events, pending, strict=True)
         ],
     )
-    if notify:
-        conn.execute(_NOTIFY, {"b_payload": f"{session_id} {first} {last_seq}"})
     committed = conn.info.get(COMMITTED_KEY)
     if committed is not None:
         committed.append((session_id, first, last_seq))
@@ -118,7 +116,6 @@ def record_events(
     pending: Sequence[PendingEvent],
     *,
     at: datetime,
-    notify: bool,
     also: Mapping[str, Any] | None = None,
 ) -> list[SessionEvent]:
     """Number and write ``pending`` for a change that did not bump the cursor itself (an
@@ -137,7 +134,6 @@ def record_events(
         last_seq=int(row.event_count),
         pending=pending,
         at=at,
-        notify=notify,
     )
 
 

@@ -265,7 +265,6 @@ class SessionRepository:
                 last_seq=int(row.event_count),
                 pending=[*leading, *message_events, *trailing],
                 at=at,
-                notify=self._tx.is_postgres,
             )
             return TransitionResult(
                 session=decoded(SessionCodec.decode, row._mapping),

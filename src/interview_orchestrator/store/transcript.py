@@ -495,7 +495,6 @@ class TranscriptRepository:
                 *(PendingEvent(event) for event in events),
             ],
             at=message.created_at,
-            notify=self._tx.is_postgres,
         )
         return stored
 
