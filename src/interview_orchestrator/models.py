@@ -11,7 +11,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
@@ -460,6 +460,20 @@ class SessionEvent:
     data: Mapping[str, Any]
     created_at: datetime
     tenant_id: str = DEFAULT_TENANT
+
+
+def message_event_data(message: Message) -> dict[str, Any]:
+    """A message as a ``message.created`` event carries it (JSON types only; times in UTC)."""
+    return {
+        "seq": message.seq,
+        "role": message.role.value,
+        "mode": message.mode.value,
+        "content": message.content,
+        "created_at": message.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "late": message.late,
+        "client_message_id": message.client_message_id,
+        "reply_to": message.reply_to,
+    }
 
 
 @dataclass(frozen=True)

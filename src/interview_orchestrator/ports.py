@@ -543,7 +543,7 @@ class ImportOutcome(StrEnum):
     IMPORTED = "imported"
     #: The id is taken; ``ImportResult.stored`` is what the store holds under it.
     EXISTS = "exists"
-    #: The session is ACTIVE and its user has another ACTIVE session.
+    #: The session is ACTIVE and its user has another ACTIVE session in the same tenant.
     USER_HAS_ACTIVE = "user_has_active"
 
 
@@ -557,7 +557,7 @@ class ImportResult:
 @dataclass(frozen=True)
 class Deletion:
     """Which sessions a retention run or an erasure removes: those in ``statuses``, of
-    ``user_id`` if given, created before ``created_before`` if given."""
+    ``tenant_id`` and ``user_id`` if given, created before ``created_before`` if given."""
 
     statuses: frozenset[SessionStatus]
     user_id: str | None = None

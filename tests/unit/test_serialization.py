@@ -26,7 +26,7 @@ from interview_orchestrator import (
     SessionStatus,
     Turn,
 )
-from interview_orchestrator.models import SessionStats
+from interview_orchestrator.models import SessionStats, message_event_data
 from interview_orchestrator.serialization import (
     EvaluationReportOut,
     MessageOut,
@@ -40,7 +40,6 @@ from interview_orchestrator.serialization import (
     to_json,
     to_model,
 )
-from interview_orchestrator.store.codecs import message_data
 from tests.planted import PLANTED_API_KEY, PLANTED_EMAIL, PLANTED_MESSAGE, PLANTED_NAME
 
 SESSION_ID = "3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d"
@@ -142,7 +141,7 @@ def an_event() -> SessionEvent:
         id=9,
         type=EventType.MESSAGE_CREATED,
         session_id=SESSION_ID,
-        data=message_data(a_message()),
+        data=message_event_data(a_message()),
         created_at=T0 + timedelta(minutes=5),
         tenant_id="acme",
     )
@@ -347,7 +346,7 @@ def test_times_keep_fractional_seconds_as_the_event_data_writes_them() -> None:
     data = MessageOut.from_domain(message).model_dump(mode="json")
 
     assert data["created_at"] == "2026-03-01T09:05:07.250000Z"
-    assert data["created_at"] == message_data(message)["created_at"]
+    assert data["created_at"] == message_event_data(message)["created_at"]
 
 
 def test_times_are_held_in_utc_in_python_too() -> None:

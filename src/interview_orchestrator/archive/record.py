@@ -48,6 +48,7 @@ from ..models import (
     SessionEvent,
     SessionStatus,
     TransitionRecord,
+    message_event_data,
     parse_client_message_id,
     parse_session_id,
     parse_tenant_id,
@@ -536,22 +537,7 @@ def _event_data(event: EventFields, messages: Sequence[Message]) -> dict[str, An
     message."""
     if event.message_seq is None:
         return dict(event.data)
-    return {**event.data, "message": _message_data(messages[event.message_seq - 1])}
-
-
-def _message_data(message: Message) -> dict[str, Any]:
-    """A message as it appears in an event's data (the store's form, which a round-trip test
-    compares)."""
-    return {
-        "seq": message.seq,
-        "role": message.role.value,
-        "mode": message.mode.value,
-        "content": message.content,
-        "created_at": message.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "late": message.late,
-        "client_message_id": message.client_message_id,
-        "reply_to": message.reply_to,
-    }
+    return {**event.data, "message": message_event_data(messages[event.message_seq - 1])}
 
 
 def _plain(value: dict[str, Any], where: str) -> dict[str, Any]:

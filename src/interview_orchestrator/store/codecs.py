@@ -30,6 +30,7 @@ from ..models import (
     SessionEvent,
     SessionStatus,
     TransitionRecord,
+    message_event_data,
     plain_json,
 )
 from ..ports import EvaluationOutcome
@@ -318,7 +319,7 @@ class EventCodec:
     def decode(row: RowMapping) -> SessionEvent:
         data: dict[str, Any] = dict(row["data"] or {})
         if row["message_seq"] is not None and row["m_seq"] is not None:
-            data["message"] = message_data(
+            data["message"] = message_event_data(
                 Message(
                     session_id=row["session_id"],
                     seq=row["m_seq"],
@@ -344,17 +345,3 @@ class EventCodec:
 def _float(value: Any) -> float | None:
     """A REAL column as a float: SQLite's RETURNING gives back an int that was bound as one."""
     return None if value is None else float(value)
-
-
-def message_data(message: Message) -> dict[str, Any]:
-    """A message as it appears in an event's data (JSON types only)."""
-    return {
-        "seq": message.seq,
-        "role": message.role.value,
-        "mode": message.mode.value,
-        "content": message.content,
-        "created_at": message.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "late": message.late,
-        "client_message_id": message.client_message_id,
-        "reply_to": message.reply_to,
-    }
