@@ -15,13 +15,18 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from dependency_injector import providers
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from interview_orchestrator import SessionConfig
+from interview_orchestrator.interviewer.offline import OfflineInterviewer
+from interview_orchestrator.ports import InterviewContext, InterviewerReply
 from interview_orchestrator.store import SqlAlchemyDataStore, create_engine_for, upgrade
 from interview_orchestrator.store.engine import normalize_url
 from interview_orchestrator.store.schema import metadata
@@ -153,3 +158,42 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def store(engine: Engine) -> SqlAlchemyDataStore:
     return SqlAlchemyDataStore(engine)
+
+
+# ---------------------------------------------------------------------- a hooked interviewer
+
+
+class HookedInterviewer:
+    """The offline interviewer, except that ``reply`` first runs ``before_reply`` (if set):
+    a test blocks there, or breaks the database, while the reply is being generated."""
+
+    def __init__(self, inner: OfflineInterviewer) -> None:
+        self._inner = inner
+        self.before_reply: Callable[[], object] | None = None
+
+    def check_config(self, config: SessionConfig) -> None:
+        self._inner.check_config(config)
+
+    def initialize(self, session_id: str, resume_data: Any, *, config: SessionConfig) -> Any:
+        return self._inner.initialize(session_id, resume_data, config=config)
+
+    def opening_question(self, context: InterviewContext) -> InterviewerReply:
+        return self._inner.opening_question(context)
+
+    def reply(self, context: InterviewContext) -> InterviewerReply:
+        if self.before_reply is not None:
+            self.before_reply()
+        return self._inner.reply(context)
+
+
+@pytest.fixture
+def hook_interviewer() -> Callable[[Any], HookedInterviewer]:
+    """``hook_interviewer(container)`` makes the container's offline interviewer a
+    ``HookedInterviewer`` (call it before the container's first session manager)."""
+
+    def install(container: Any) -> HookedInterviewer:
+        hooked = HookedInterviewer(OfflineInterviewer(container.templates()))
+        container.interviewers.override(providers.Dict(offline=providers.Object(hooked)))
+        return hooked
+
+    return install

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from dependency_injector import providers
 
 from interview_orchestrator import (
     Container,
@@ -25,15 +24,12 @@ from interview_orchestrator import (
     Message,
     Role,
     Session,
-    SessionConfig,
     SessionManager,
     SessionStatus,
     lifecycle,
 )
-from interview_orchestrator.interviewer.offline import OfflineInterviewer
 from interview_orchestrator.lifecycle import Operation
 from interview_orchestrator.models import TransitionRecord
-from interview_orchestrator.ports import InterviewContext, InterviewerReply
 
 WORKER = Path(__file__).with_name("race_worker.py")
 THREADS = 16
@@ -90,42 +86,6 @@ def container(database_url: str, make_container: Callable[[str], Any]) -> Any:
 def manager(container: Any) -> SessionManager:
     built: SessionManager = container.session_manager()
     return built
-
-
-class HookedInterviewer:
-    """The offline interviewer, except that ``reply`` first runs ``before_reply`` (if set):
-    a test blocks there, or breaks the database, while the reply is being generated."""
-
-    def __init__(self, inner: OfflineInterviewer) -> None:
-        self._inner = inner
-        self.before_reply: Callable[[], object] | None = None
-
-    def check_config(self, config: SessionConfig) -> None:
-        self._inner.check_config(config)
-
-    def initialize(self, session_id: str, resume_data: Any, *, config: SessionConfig) -> Any:
-        return self._inner.initialize(session_id, resume_data, config=config)
-
-    def opening_question(self, context: InterviewContext) -> InterviewerReply:
-        return self._inner.opening_question(context)
-
-    def reply(self, context: InterviewContext) -> InterviewerReply:
-        if self.before_reply is not None:
-            self.before_reply()
-        return self._inner.reply(context)
-
-
-@pytest.fixture
-def hook_interviewer() -> Callable[[Any], HookedInterviewer]:
-    """``hook_interviewer(container)`` makes the container's offline interviewer a
-    ``HookedInterviewer`` (call it before the container's first session manager)."""
-
-    def install(container: Any) -> HookedInterviewer:
-        hooked = HookedInterviewer(OfflineInterviewer(container.templates()))
-        container.interviewers.override(providers.Dict(offline=providers.Object(hooked)))
-        return hooked
-
-    return install
 
 
 # ---------------------------------------------------------------------- racers
@@ -210,8 +170,10 @@ class ProcessRacers:
             line = None
         if line is None:
             errors.seek(0)
-            pytest.fail(f"racer process {index} gave no answer (exit {child.poll()}):\n"
-                        f"{errors.read()[-4000:]}")
+            pytest.fail(
+                f"racer process {index} gave no answer (exit {child.poll()}):\n"
+                f"{errors.read()[-4000:]}"
+            )
         answer: dict[str, Any] = json.loads(line)
         return answer
 
@@ -255,11 +217,15 @@ def racers(request: pytest.FixtureRequest) -> Racers:
     """16 threads sharing the test's container, or 4 processes with a container each."""
     if request.param == "threads":
         return Racers(
-            "threads", THREADS, lambda container, jobs: race_threads(container.session_manager(), jobs)
+            "threads",
+            THREADS,
+            lambda container, jobs: race_threads(container.session_manager(), jobs),
         )
     pool: ProcessRacers = request.getfixturevalue("process_racers")
     return Racers(
-        "processes", PROCESSES, lambda container, jobs: pool.run(container.config.database.url(), jobs)
+        "processes",
+        PROCESSES,
+        lambda container, jobs: pool.run(container.config.database.url(), jobs),
     )
 
 
