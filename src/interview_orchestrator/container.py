@@ -22,6 +22,7 @@ from typing import Any
 from dependency_injector import containers, providers
 from sqlalchemy.engine import Engine
 
+from .access_manager import AccessManager, RateLimit
 from .catalog import YamlTemplateCatalog
 from .clock import utc_now
 from .communication import InProcessCommunicationManager
@@ -45,12 +46,15 @@ from .settings import (
     current_settings,
     merge_layers,
 )
+from .store.access import AccessRepository
 from .store.archive import SqlAlchemyArchive
 from .store.encryption import ENV_VAR as ENCRYPTION_KEYS_VAR
 from .store.encryption import FieldCipher
 from .store.engine import create_engine_for
+from .store.limits import RateLimitRepository
 from .store.migrate import upgrade
 from .store.sqlalchemy_store import SqlAlchemyDataStore
+from .store.transactions import Transactions
 from .sweeper import Sweeper
 from .worker import EvaluationWorker
 
@@ -97,6 +101,10 @@ def open_communication(engine: Engine, logger: object) -> Iterator[InProcessComm
         manager.close()
 
 
+def _rate_limit(per_minute: int) -> RateLimit:
+    return RateLimit(requests=per_minute, window=timedelta(minutes=1))
+
+
 def _time_policy(lifecycle: LifecycleSettings) -> TimePolicy:
     return TimePolicy(
         idle_timeout=timedelta(minutes=lifecycle.idle_timeout_minutes),
@@ -131,6 +139,9 @@ class Container(containers.DeclarativeContainer):
         SqlAlchemyDataStore, engine=engine, on_events=communication_manager.provided.notify
     )
     session_archive = providers.Singleton(SqlAlchemyArchive, engine=engine)
+    transactions = providers.Singleton(Transactions, engine)
+    access_store = providers.Singleton(AccessRepository, transactions)
+    rate_limit_store = providers.Singleton(RateLimitRepository, transactions)
     templates = providers.Singleton(
         YamlTemplateCatalog, directories=settings.provided.interviewer.template_dirs
     )
@@ -190,6 +201,7 @@ class Container(containers.DeclarativeContainer):
             _seconds, settings.provided.interviewer.turn_timeout_seconds
         ),
         evaluate=settings.provided.evaluation.mode,
+        max_turns=settings.provided.interviewer.max_turns,
     )
     sweeper = providers.Factory(
         Sweeper,
@@ -200,6 +212,16 @@ class Container(containers.DeclarativeContainer):
             _seconds, settings.provided.lifecycle.pending_grace_seconds
         ),
         batch_size=settings.provided.lifecycle.sweep_batch_size,
+        clock=clock,
+        logger=logger,
+    )
+    access_manager = providers.Singleton(
+        AccessManager,
+        store=access_store,
+        limits=rate_limit_store,
+        rate_limit=providers.Callable(
+            _rate_limit, settings.provided.service.ai_requests_per_minute
+        ),
         clock=clock,
         logger=logger,
     )

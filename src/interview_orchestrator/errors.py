@@ -15,6 +15,15 @@ class SessionNotFoundError(InterviewPlatformError, LookupError):
         self.session_id = session_id
 
 
+class ResourceNotFoundError(InterviewPlatformError, LookupError):
+    """No key, link or webhook has the given id (or not in the caller's tenant)."""
+
+    def __init__(self, kind: str, resource_id: str) -> None:
+        super().__init__(f"{kind} {resource_id!r} does not exist")
+        self.kind = kind
+        self.resource_id = resource_id
+
+
 class InvalidStateTransitionError(InterviewPlatformError):
     """The operation is not allowed in the session's current status (nothing was changed)."""
 
@@ -78,3 +87,19 @@ class EvaluationError(InterviewPlatformError):
 
 class DataStoreError(InterviewPlatformError):
     """The database failed; the operation did not take effect."""
+
+
+class AuthenticationError(InterviewPlatformError):
+    """No token, or one that is unknown, revoked or expired (the service answers 401)."""
+
+
+class PermissionDeniedError(InterviewPlatformError):
+    """The caller is known but may not do this (the service answers 403)."""
+
+
+class RateLimitedError(InterviewPlatformError):
+    """Too many requests of this kind from this caller; ``retry_after`` seconds to wait."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

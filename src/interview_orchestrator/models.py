@@ -63,6 +63,8 @@ class EndReason(StrEnum):
     REQUESTED = "requested"
     TIME_LIMIT = "time_limit"
     ABANDONED = "abandoned"
+    #: The session's turn budget (``SessionConfig.max_turns``) was spent.
+    TURN_LIMIT = "turn_limit"
 
 
 # Documented input limits (README, "Limits").
@@ -71,6 +73,7 @@ MAX_MESSAGE_CHARS: Final[Mapping[CommunicationMode, int]] = {
     CommunicationMode.AUDIO: 20_000,
     CommunicationMode.WHITEBOARD: 200_000,
 }
+MAX_TURNS: Final = 1000
 MIN_DURATION_MINUTES: Final = 1
 MAX_DURATION_MINUTES: Final = 480
 MAX_USER_ID_CHARS: Final = 128
@@ -270,6 +273,9 @@ class SessionConfig:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     #: A second provider to use when ``ai_provider`` fails (None: no fallback).
     fallback_provider: str | None = None
+    #: The turn budget: after this many answered turns the interview ends by itself
+    #: (``EndReason.TURN_LIMIT``). None: the deployment's default (``interviewer.max_turns``).
+    max_turns: int | None = None
 
     def __post_init__(self) -> None:
         modes = self.enabled_modes
@@ -296,6 +302,7 @@ class SessionConfig:
                 raise InvalidInputError("ai_model must be a model name of at most 200 characters")
             object.__setattr__(self, "ai_model", self.ai_model.strip())
 
+        _check_max_turns(self.max_turns)
         duration = self.duration_minutes
         if isinstance(duration, bool) or not isinstance(duration, int):
             raise InvalidInputError(
@@ -330,6 +337,8 @@ class SessionConfig:
         }
         if self.fallback_provider is not None:
             data["fallback_provider"] = self.fallback_provider
+        if self.max_turns is not None:
+            data["max_turns"] = self.max_turns
         if include_resume:
             data["resume_data"] = self.resume_data
         return data
@@ -345,11 +354,21 @@ class SessionConfig:
             "template",
             "metadata",
             "fallback_provider",
+            "max_turns",
         }
         unknown = sorted(set(data) - known)
         if unknown:
             raise InvalidInputError(f"unknown session config field(s): {', '.join(unknown)}")
         return cls(**{k: v for k, v in data.items()})
+
+
+def _check_max_turns(value: object) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TURNS
+    ):
+        raise InvalidInputError(
+            f"max_turns must be a whole number between 1 and {MAX_TURNS}, got {_preview(value)}"
+        )
 
 
 def _parse_name(value: object, what: str) -> str:
@@ -390,6 +409,8 @@ class Session:
     turn_expires_at: datetime | None = None
     #: The interview phase the interviewer reported last (None before the start).
     phase: str | None = None
+    #: Turns answered so far (candidate messages with a reply).
+    turn_count: int = 0
 
     def turn_in_progress_at(self, now: datetime) -> bool:
         """True while a candidate message is waiting for a reply that may still come."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from .access import ApiKey, SessionLink
 from .interview_template import InterviewTemplate
 from .lifecycle import Operation
 from .models import (
@@ -302,6 +303,43 @@ class DataStore(Protocol):
         """Counts by status, sessions per day since ``since``, averages, score histogram (of
         one tenant if given)."""
         ...
+
+
+# --------------------------------------------------------------------------- access
+
+
+class AccessStore(Protocol):
+    """API keys and session links, kept as hashes of their tokens."""
+
+    def add_key(self, key: ApiKey, token_hash: str) -> ApiKey: ...
+
+    def list_keys(self, tenant_id: str | None = None) -> list[ApiKey]: ...
+
+    def revoke_key(self, key_id: str, *, now: datetime, tenant_id: str | None = None) -> ApiKey:
+        """Revoke (idempotent); ``InvalidInputError`` if there is no such key."""
+        ...
+
+    def key_by_token_hash(self, token_hash: str) -> ApiKey | None: ...
+
+    def touch_key(self, key_id: str, *, now: datetime) -> None: ...
+
+    def add_link(self, link: SessionLink, token_hash: str) -> SessionLink:
+        """Store a link; ``SessionNotFoundError`` if its session does not exist."""
+        ...
+
+    def link_by_token_hash(self, token_hash: str) -> SessionLink | None: ...
+
+    def get_link(self, link_id: str) -> SessionLink | None: ...
+
+    def revoke_link(self, link_id: str, *, now: datetime) -> SessionLink | None: ...
+
+
+class RateLimitStore(Protocol):
+    """Counters of requests per bucket per fixed window, shared by every process."""
+
+    def hit(self, bucket: str, *, window_start: datetime) -> int: ...
+
+    def forget_windows_before(self, before: datetime) -> int: ...
 
 
 # --------------------------------------------------------------------------- AI interviewer

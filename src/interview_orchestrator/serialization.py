@@ -79,6 +79,13 @@ class SessionConfigOut(_OutModel):
     fallback_provider: str | None = Field(
         description="The provider used when ai_provider fails; null: none."
     )
+    max_turns: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="The turn budget: the interview ends by itself after this many answered "
+        "turns; null: the deployment's default.",
+    )
 
     @classmethod
     def from_domain(cls, config: SessionConfig) -> Self:
@@ -90,6 +97,7 @@ class SessionConfigOut(_OutModel):
             template=config.template,
             metadata=dict(config.metadata),
             fallback_provider=config.fallback_provider,
+            max_turns=config.max_turns,
         )
 
 
@@ -132,7 +140,8 @@ class SessionOut(_OutModel):
         description="When the session was completed (UTC); null until then."
     )
     end_reason: EndReason | None = Field(
-        description="Why it was completed: 'requested', 'time_limit', 'abandoned'; null until then."
+        description="Why it was completed: 'requested', 'time_limit', 'abandoned', "
+        "'turn_limit'; null until then."
     )
     overall_score: float | None = Field(
         ge=0,
@@ -164,6 +173,9 @@ class SessionOut(_OutModel):
         description="Whether a candidate message is still waiting for the interviewer's "
         "reply; another message is refused until it comes."
     )
+    turn_count: int = Field(
+        default=0, ge=0, description="Turns answered so far (the turn budget counts them)."
+    )
 
     @classmethod
     def from_domain(cls, session: Session, *, now: datetime | None = None) -> Self:
@@ -188,6 +200,7 @@ class SessionOut(_OutModel):
             phase=session.phase,
             event_count=session.event_count,
             turn_in_progress=session.turn_in_progress_at(moment),
+            turn_count=session.turn_count,
         )
 
     @classmethod

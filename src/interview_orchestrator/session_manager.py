@@ -94,6 +94,7 @@ class SessionManager:
         tenant_id: str | None = None,
         turn_timeout: timedelta = timedelta(minutes=5),
         evaluate: EvaluateWhen = "now",
+        max_turns: int | None = None,
     ) -> None:
         self._store = data_store
         self._interviewer = ai_interviewer
@@ -107,6 +108,7 @@ class SessionManager:
         self._tenant = None if tenant_id is None else parse_tenant_id(tenant_id)
         self._turn_timeout = turn_timeout
         self._evaluate = _parse_when(evaluate)
+        self._max_turns = max_turns
 
     @property
     def tenant_id(self) -> str | None:
@@ -133,6 +135,7 @@ class SessionManager:
             tenant_id=tenant,
             turn_timeout=self._turn_timeout,
             evaluate=self._evaluate,
+            max_turns=self._max_turns,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -295,6 +298,7 @@ class SessionManager:
                 raise
             fault_point("send_message.after_candidate_stored")
             turn = self._answer(session, started, channel)
+            self._end_if_budget_spent(session)
             self._log.info(
                 "message exchanged"
                 if not turn.reply.late
@@ -668,6 +672,32 @@ class SessionManager:
             raise
         fault_point("send_message.after_reply_stored")
         return Turn(candidate, answer)
+
+    def _end_if_budget_spent(self, session: Session) -> None:
+        """The turn just answered was the session's last allowed one: end the interview (its
+        reply stays the last word) and evaluate it as an ending would."""
+        budget = session.config.max_turns or self._max_turns
+        if budget is None or session.turn_count + 1 < budget:
+            return
+        current = self._store.get_session(session.id)
+        if current.status not in (SessionStatus.ACTIVE, SessionStatus.PAUSED):
+            return
+        after = lifecycle.apply(
+            current, Operation.END, self._clock(), end_reason=EndReason.TURN_LIMIT
+        )
+        try:
+            self._store.save_transition(
+                current, after, operation=Operation.END, reason=EndReason.TURN_LIMIT.value
+            )
+        except InvalidStateTransitionError:
+            return  # ended meanwhile by someone else: nothing left to do
+        self._channels.disable_all_modes(session.id)
+        self._log.info("session ended: turn budget spent", metadata={"max_turns": budget})
+        if self._evaluate == "now":
+            try:
+                self._generate(session.id, force=False)
+            except EvaluationError:
+                self._log.error("evaluation after the turn budget failed", exc_info=True)
 
     def _release(self, session_id: str, candidate_seq: int) -> None:
         """Give the turn back so the candidate can go on; if even that fails, the turn expires

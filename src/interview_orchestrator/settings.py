@@ -94,6 +94,9 @@ class InterviewerSettings(_Section):
     #: abandoned (its process died) and the session accepts the next message. Longer than the
     #: slowest reply the provider may take (timeout × attempts).
     turn_timeout_seconds: int = Field(default=300, ge=5, le=3600)
+    #: Turns an interview may take unless its config says otherwise (a budget of AI calls);
+    #: the turn that spends it ends the interview.
+    max_turns: int = Field(default=200, ge=1, le=1000)
     #: Extra directories searched for ``<template>.yaml`` before the built-in templates.
     template_dirs: tuple[Path, ...] = ()
 
@@ -199,12 +202,37 @@ class OpenAISettings(LLMSettings):
         return value.strip()
 
 
+class ServiceSettings(_Section):
+    """The HTTP and WebSocket service (``interview-orchestrator serve``)."""
+
+    #: The address people reach the service at, for the URLs of links (e.g.
+    #: "https://interviews.example.com"); unset: the address the request came to.
+    public_url: str | None = None
+    #: Requests that spend AI (messages, ends, retries) per key or link per minute.
+    ai_requests_per_minute: int = Field(default=60, ge=1, le=100_000)
+    #: Library calls running at once per process (each holds a thread and, at most, one
+    #: database connection).
+    thread_limit: int = Field(default=40, ge=1, le=1000)
+    #: Seconds between WebSocket pings, so that proxies keep idle connections open.
+    websocket_ping_seconds: float = Field(default=20.0, gt=0, le=300)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("service.public_url must be an http(s) URL")
+        return value.strip().rstrip("/")
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
     interviewer: InterviewerSettings = InterviewerSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
     worker: WorkerSettings = WorkerSettings()
+    service: ServiceSettings = ServiceSettings()
     openai: OpenAISettings = OpenAISettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
 

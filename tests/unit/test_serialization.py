@@ -201,6 +201,7 @@ def test_session_shape_carries_the_public_fields_of_the_session() -> None:
         "template": "system_design",
         "metadata": {"requisition": "R-118"},
         "fallback_provider": "offline",
+        "max_turns": None,
     }
     assert data["started_at"] == "2026-03-01T09:01:00Z"
     assert data["ended_at"] is None

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import RowMapping
 
+from ..access import ApiKey, KeyRole, LinkKind, SessionLink
 from ..errors import DataStoreError
 from ..models import (
     CommunicationMode,
@@ -78,6 +79,7 @@ class SessionCodec:
             "turn_seq": session.turn_seq,
             "turn_expires_at": session.turn_expires_at,
             "phase": session.phase,
+            "turn_count": session.turn_count,
         }
 
     @staticmethod
@@ -104,6 +106,7 @@ class SessionCodec:
             turn_seq=row["turn_seq"],
             turn_expires_at=row["turn_expires_at"],
             phase=row["phase"],
+            turn_count=row["turn_count"],
         )
 
 
@@ -345,3 +348,63 @@ class EventCodec:
 def _float(value: Any) -> float | None:
     """A REAL column as a float: SQLite's RETURNING gives back an int that was bound as one."""
     return None if value is None else float(value)
+
+
+class ApiKeyCodec:
+    """``api_keys`` rows (the token hash is written by the store, never read back)."""
+
+    @staticmethod
+    def encode(key: ApiKey) -> dict[str, Any]:
+        return {
+            "id": key.id,
+            "name": key.name,
+            "role": key.role.value,
+            "tenant_id": key.tenant_id,
+            "hint": key.hint,
+            "created_at": key.created_at,
+            "revoked_at": key.revoked_at,
+            "last_used_at": key.last_used_at,
+        }
+
+    @staticmethod
+    def decode(row: RowMapping) -> ApiKey:
+        return ApiKey(
+            id=row["id"],
+            name=row["name"],
+            role=KeyRole(row["role"]),
+            tenant_id=row["tenant_id"],
+            hint=row["hint"],
+            created_at=row["created_at"],
+            revoked_at=row["revoked_at"],
+            last_used_at=row["last_used_at"],
+        )
+
+
+class SessionLinkCodec:
+    """``session_links`` rows (the token hash is written by the store, never read back)."""
+
+    @staticmethod
+    def encode(link: SessionLink) -> dict[str, Any]:
+        return {
+            "id": link.id,
+            "session_id": link.session_id,
+            "tenant_id": link.tenant_id,
+            "kind": link.kind.value,
+            "hint": link.hint,
+            "created_at": link.created_at,
+            "expires_at": link.expires_at,
+            "revoked_at": link.revoked_at,
+        }
+
+    @staticmethod
+    def decode(row: RowMapping) -> SessionLink:
+        return SessionLink(
+            id=row["id"],
+            session_id=row["session_id"],
+            tenant_id=row["tenant_id"],
+            kind=LinkKind(row["kind"]),
+            hint=row["hint"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            revoked_at=row["revoked_at"],
+        )

@@ -115,6 +115,8 @@ class SessionRow(Base):
     turn_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The interview phase the interviewer reported last (phase.changed events compare to it).
     phase: Mapped[str | None] = mapped_column(String(64))
+    # Turns answered so far (the candidate's messages with a reply): the turn budget counts them.
+    turn_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     __table_args__ = (
         CheckConstraint(_in("status", SessionStatus), name="status"),
@@ -281,6 +283,124 @@ class EventRow(Base):
     )
 
 
+class ApiKeyRow(Base):
+    """An API key: a role within a tenant. Only the SHA-256 of its token is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'service', 'reviewer')", name="role"),
+        Index("uq_api_keys_token_hash", "token_hash", unique=True),
+        Index("ix_api_keys_tenant_id_created_at", "tenant_id", "created_at"),
+    )
+
+
+class SessionLinkRow(Base):
+    """A token bound to one session (its candidate's, or a reviewer's), expiring, revocable."""
+
+    __tablename__ = "session_links"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE")
+    )
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('candidate', 'review')", name="kind"),
+        Index("uq_session_links_token_hash", "token_hash", unique=True),
+        Index("ix_session_links_session_id", "session_id"),
+    )
+
+
+class WebhookRow(Base):
+    """An endpoint of a tenant that hears the events it subscribed to (empty: all)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    event_types: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
+    # The signing secret must be read back to sign: encrypted at rest when keys are set.
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_webhooks_tenant_id", "tenant_id"),)
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one endpoint: pending until delivered, retried with backoff, failed after
+    a day. ``event_id`` is the log's ``events.id`` (not a foreign key: a purge may remove the
+    event before its delivery is done)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    webhook_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("webhooks.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    session_id: Mapped[str] = mapped_column(String(36))
+    event_seq: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        Index("uq_webhook_deliveries_webhook_id_event_id", "webhook_id", "event_id", unique=True),
+        Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_webhook_id_id", "webhook_id", "id"),
+    )
+
+
+class DispatchCursorRow(Base):
+    """How far a reader of the whole event log (the webhook dispatcher) has come."""
+
+    __tablename__ = "dispatch_cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RateLimitWindowRow(Base):
+    """Requests counted per bucket (a key or a link, and a kind of route) per time window, in
+    the database so that the limit holds across server processes."""
+
+    __tablename__ = "rate_limit_windows"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
 metadata: Final = Base.metadata
 SESSIONS: Final = cast(Table, SessionRow.__table__)
 MESSAGES: Final = cast(Table, MessageRow.__table__)
@@ -288,3 +408,9 @@ TRANSITIONS: Final = cast(Table, TransitionRow.__table__)
 INTERVIEWER_NOTES: Final = cast(Table, InterviewerNoteRow.__table__)
 EVALUATIONS: Final = cast(Table, EvaluationRow.__table__)
 EVENTS: Final = cast(Table, EventRow.__table__)
+API_KEYS: Final = cast(Table, ApiKeyRow.__table__)
+SESSION_LINKS: Final = cast(Table, SessionLinkRow.__table__)
+WEBHOOKS: Final = cast(Table, WebhookRow.__table__)
+WEBHOOK_DELIVERIES: Final = cast(Table, WebhookDeliveryRow.__table__)
+DISPATCH_CURSORS: Final = cast(Table, DispatchCursorRow.__table__)
+RATE_LIMIT_WINDOWS: Final = cast(Table, RateLimitWindowRow.__table__)

@@ -158,6 +158,7 @@ def _finish_turn(*, with_phase: bool) -> Any:
         "interviewer_state": bindparam("b_state", type_=JSON()),
         "turn_seq": null(),
         "turn_expires_at": null(),
+        "turn_count": SESSIONS.c.turn_count + 1,
     }
     if with_phase:
         changes["phase"] = bindparam("b_phase", type_=String())

@@ -1,0 +1,194 @@
+"""AccessManager: issues and revokes API keys and session links, tells who a bearer token is,
+and counts the requests that spend AI against their limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import structlog
+
+from .access import (
+    KEY_PREFIX,
+    LINK_PREFIX,
+    ApiKey,
+    LinkKind,
+    Principal,
+    SessionLink,
+    hash_token,
+    issue_token,
+    link_lifetime,
+    parse_key_name,
+    parse_key_role,
+    parse_link_kind,
+)
+from .clock import Clock, utc_now
+from .errors import (
+    AuthenticationError,
+    RateLimitedError,
+    ResourceNotFoundError,
+)
+from .models import DEFAULT_TENANT, Session, new_id, parse_tenant_id
+from .ports import AccessStore, RateLimitStore
+
+#: Tokens longer than this are refused before anything is hashed or looked up.
+_MAX_TOKEN_CHARS: Final = 200
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` per ``window`` for each key or link, per kind of request."""
+
+    requests: int = 60
+    window: timedelta = timedelta(minutes=1)
+
+
+class AccessManager:
+    """Keys act within their tenant; a link acts on its one session until it expires or is
+    revoked. Tokens are shown once and stored as hashes; none is ever logged."""
+
+    def __init__(
+        self,
+        store: AccessStore,
+        limits: RateLimitStore,
+        *,
+        rate_limit: RateLimit | None = None,
+        clock: Clock = utc_now,
+        logger: Any = None,
+    ) -> None:
+        self._store = store
+        self._limits = limits
+        self._rate_limit = rate_limit or RateLimit()
+        self._clock = clock
+        self._log = (logger if logger is not None else structlog.get_logger()).bind(
+            component="AccessManager"
+        )
+
+    # ------------------------------------------------------------------ keys
+
+    def create_key(
+        self, name: str, role: str, tenant_id: str = DEFAULT_TENANT
+    ) -> tuple[ApiKey, str]:
+        """A new key and its token (shown this once; only its hash is kept)."""
+        issued = issue_token(KEY_PREFIX)
+        key = ApiKey(
+            id=new_id(),
+            name=parse_key_name(name),
+            role=parse_key_role(role),
+            tenant_id=parse_tenant_id(tenant_id),
+            hint=issued.hint,
+            created_at=self._clock(),
+        )
+        self._store.add_key(key, issued.token_hash)
+        self._log.info(
+            "key created",
+            operation="create_key",
+            metadata={"key_id": key.id, "role": key.role.value, "tenant_id": key.tenant_id},
+        )
+        return key, issued.token
+
+    def list_keys(self, tenant_id: str | None = None) -> list[ApiKey]:
+        tenant = None if tenant_id is None else parse_tenant_id(tenant_id)
+        return self._store.list_keys(tenant)
+
+    def revoke_key(self, key_id: str, tenant_id: str | None = None) -> ApiKey:
+        tenant = None if tenant_id is None else parse_tenant_id(tenant_id)
+        key = self._store.revoke_key(key_id, now=self._clock(), tenant_id=tenant)
+        self._log.info("key revoked", operation="revoke_key", metadata={"key_id": key.id})
+        return key
+
+    # ------------------------------------------------------------------ links
+
+    def create_link(
+        self, session: Session, kind: str, expires_in_minutes: int
+    ) -> tuple[SessionLink, str]:
+        """A link to ``session`` (already checked to be the caller's tenant's) and its token."""
+        link_kind = parse_link_kind(kind)
+        lifetime = link_lifetime(expires_in_minutes)
+        issued = issue_token(LINK_PREFIX)
+        now = self._clock()
+        link = SessionLink(
+            id=new_id(),
+            session_id=session.id,
+            tenant_id=session.tenant_id,
+            kind=link_kind,
+            hint=issued.hint,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+        self._store.add_link(link, issued.token_hash)
+        self._log.info(
+            "link created",
+            operation="create_link",
+            session_id=session.id,
+            metadata={"link_id": link.id, "kind": link_kind.value},
+        )
+        return link, issued.token
+
+    def revoke_link(self, link_id: str, *, tenant_id: str) -> SessionLink:
+        """Revoke a link of ``tenant_id`` (another tenant's is "does not exist")."""
+        link = self._store.get_link(link_id)
+        if link is None or link.tenant_id != tenant_id:
+            raise ResourceNotFoundError("link", link_id)
+        revoked = self._store.revoke_link(link_id, now=self._clock())
+        if revoked is None:
+            raise ResourceNotFoundError("link", link_id)
+        self._log.info(
+            "link revoked",
+            operation="revoke_link",
+            session_id=link.session_id,
+            metadata={"link_id": link_id},
+        )
+        return revoked
+
+    # ------------------------------------------------------------------ requests
+
+    def authenticate(self, token: str | None) -> Principal:
+        """Who ``token`` stands for, or ``AuthenticationError`` (missing, unknown, revoked or
+        expired: the same answer, so that a guesser learns nothing)."""
+        if not token or len(token) > _MAX_TOKEN_CHARS:
+            raise AuthenticationError("a valid bearer token is required")
+        token_hash = hash_token(token)
+        now = self._clock()
+        if token.startswith(KEY_PREFIX):
+            key = self._store.key_by_token_hash(token_hash)
+            if key is not None and key.active:
+                return Principal("key", key.id, key.role.value, key.tenant_id)
+        elif token.startswith(LINK_PREFIX):
+            link = self._store.link_by_token_hash(token_hash)
+            if link is not None and link.usable_at(now):
+                return Principal(
+                    "link", link.id, link.kind.value, link.tenant_id, session_id=link.session_id
+                )
+        raise AuthenticationError("the bearer token is unknown, revoked or expired")
+
+    def link_of(self, token: str) -> SessionLink | None:
+        """The link a token names, usable or not (pages tell an expired link from a bad one)."""
+        if not token.startswith(LINK_PREFIX) or len(token) > _MAX_TOKEN_CHARS:
+            return None
+        return self._store.link_by_token_hash(hash_token(token))
+
+    def count_request(self, principal: Principal, kind: str) -> None:
+        """Count a request that spends AI; ``RateLimitedError`` (with the seconds until the
+        window ends) when the caller is over its limit."""
+        now = self._clock()
+        window = self._rate_limit.window.total_seconds()
+        start = _window_start(now, window)
+        hits = self._limits.hit(f"{principal.kind}:{principal.id}:{kind}", window_start=start)
+        if hits > self._rate_limit.requests:
+            wait = max(int((start.timestamp() + window) - now.timestamp()) + 1, 1)
+            raise RateLimitedError(
+                f"too many {kind} requests: at most {self._rate_limit.requests} per "
+                f"{int(window)} s; retry in {wait} s",
+                retry_after=wait,
+            )
+
+    @property
+    def link_kinds(self) -> tuple[str, ...]:
+        return tuple(kind.value for kind in LinkKind)
+
+
+def _window_start(now: datetime, window_seconds: float) -> datetime:
+    stamp = now.timestamp()
+    return datetime.fromtimestamp(stamp - stamp % window_seconds, tz=now.tzinfo)

@@ -1,0 +1,159 @@
+"""``create_app``: the ASGI application, for ``interview-orchestrator serve`` or embedding.
+
+Routes live in ``api/routes/`` (one module per resource, all under ``/api/v1``); errors become
+problem+json in ``api/problems.py``; the caller is resolved in ``api/deps.py``. The synchronous
+library runs in a bounded thread pool. Every request writes one JSON log line (method, route
+template, status, duration, caller id — never a token) and carries a request id, echoed in
+``X-Request-ID`` and bound into the library's log lines.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Final
+
+import anyio
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from ..container import Container
+from . import problems
+from .routes import ROUTERS
+
+API_PREFIX: Final = "/api/v1"
+_REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _swagger_assets() -> Path:
+    import swagger_ui_bundle
+
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def create_app(container: Container | None = None, *, background_work: bool = False) -> FastAPI:
+    """The service's ASGI app on ``container`` (default: a ``Container()`` from the
+    configuration). ``background_work`` runs the evaluation worker and the webhook dispatcher
+    as threads of this process (``serve`` does so on SQLite, or with ``--with-worker``)."""
+    built = container if container is not None else Container()
+    settings = built.settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.thread_limiter = anyio.CapacityLimiter(settings.service.thread_limit)
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        if background_work:
+            threads = _start_background_work(built, stop)
+        try:
+            yield
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+            if container is None:
+                built.shutdown_resources()
+
+    app = FastAPI(
+        title="interview-orchestrator",
+        summary="The orchestration core of AI-led interviews: sessions, turns, live events, "
+        "evaluations.",
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.container = built
+    # Usable before the lifespan runs (TestClient without a context manager, embedding).
+    app.state.thread_limiter = anyio.CapacityLimiter(settings.service.thread_limit)
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    _install_docs(app)
+    _install_request_log(app)
+    return app
+
+
+def _start_background_work(container: Container, stop: threading.Event) -> list[threading.Thread]:
+    """The evaluation worker (and, once configured, the webhook dispatcher) as threads."""
+    workers: list[Callable[[threading.Event], object]] = [container.worker().run]
+    dispatcher = getattr(container, "webhook_dispatcher", None)
+    if dispatcher is not None:
+        workers.append(dispatcher().run)
+    threads = [
+        threading.Thread(target=work, args=(stop,), name=f"background-{index}", daemon=True)
+        for index, work in enumerate(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _install_docs(app: FastAPI) -> None:
+    """The OpenAPI page at ``/docs`` with its assets served from the installed package: no
+    CDN (many deployments have no internet)."""
+    app.mount("/docs/assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="interview-orchestrator API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
+
+
+def _install_request_log(app: FastAPI) -> None:
+    log = structlog.get_logger("interview_orchestrator").bind(component="api")
+    logger = app.state.container.logger()
+    if logger is not None:
+        log = logger.bind(component="api")
+
+    @app.middleware("http")
+    async def request_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            response = await call_next(request)
+            route = request.scope.get("route")
+            principal = getattr(request.state, "principal", None)
+            log.info(
+                "request",
+                operation="request",
+                session_id=request.path_params.get("session_id"),
+                metadata={
+                    "method": request.method,
+                    "route": getattr(route, "path", None) or "unmatched",
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "principal": None if principal is None else f"{principal.kind}:{principal.id}",
+                },
+            )
+        response.headers["X-Request-ID"] = request_id
+        return response
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("interview-orchestrator")
+    except PackageNotFoundError:
+        return "0"
+
+
+__all__ = ["API_PREFIX", "create_app"]

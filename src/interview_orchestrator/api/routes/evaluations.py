@@ -1,0 +1,5 @@
+"""Routes of the service (to be filled in)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

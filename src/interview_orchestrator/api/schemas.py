@@ -1,0 +1,76 @@
+"""Request bodies and the response shapes that are the service's own; the domain objects'
+shapes are the library's public serialisers (``interview_orchestrator.serialization``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..serialization import EvaluationReportOut, MessageOut, SessionOut
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateSessionIn(_Body):
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The session's configuration (`SessionConfig` fields: enabled_modes, "
+        "ai_provider, ai_model, resume_data, duration_minutes, template, metadata, "
+        "fallback_provider, max_turns).",
+    )
+    user_id: str | None = Field(default=None, description="The candidate's id in your system.")
+    session_id: str | None = Field(
+        default=None, description="A UUID: makes the call idempotent (as `Idempotency-Key`)."
+    )
+
+
+class SessionPage(BaseModel):
+    items: list[SessionOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class SendMessageIn(_Body):
+    content: str = Field(description="The candidate's message (or whiteboard export, as JSON).")
+    mode: str = Field(default="text", description="text, whiteboard or audio.")
+    client_message_id: str | None = Field(
+        default=None,
+        description="Your id for this message: sending it again returns the same turn.",
+    )
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+
+
+class EndOut(BaseModel):
+    session: SessionOut
+    evaluation: EvaluationReportOut
+
+
+class RetryEvaluationIn(_Body):
+    force: bool = Field(default=False, description="Regenerate a finished evaluation too.")
+
+
+class CreateLinkIn(_Body):
+    kind: str = Field(description="candidate (may conduct the interview) or review (read-only).")
+    expires_in_minutes: int = Field(default=60 * 24 * 7, description="1 to 129,600 (90 days).")
+
+
+class LinkOut(BaseModel):
+    id: str
+    kind: str
+    session_id: str
+    token: str = Field(description="Shown once: only its hash is stored.")
+    url: str = Field(description="The page for the link's holder.")
+    expires_at: datetime
+
+
+class Health(BaseModel):
+    status: str
+    detail: str | None = None
