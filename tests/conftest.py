@@ -55,6 +55,19 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         SCAN.check(json.dumps(line, ensure_ascii=False, default=str), "interview_logs fixture")
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    """True in a pytest-xdist worker process (the controller merges what workers saw)."""
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Under pytest-xdist: fold each worker's scan into the controller's."""
+    scanned = getattr(node, "workeroutput", {}).get("planted_scan")
+    if scanned is not None:
+        SCAN.merge(scanned["scanned"], scanned["hits"])
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if SCAN.hits:
         terminalreporter.write_line(f"log redaction scan FAILED: {SCAN.report()}", red=True)
@@ -81,7 +94,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A planted secret in any log line fails the run. With REQUIRE_POSTGRES=1 (CI), skipped
-    or absent PostgreSQL tests fail it too."""
+    or absent PostgreSQL tests fail it too. Under pytest-xdist a worker hands its scan to the
+    controller, which judges the whole run."""
+    if _is_worker(session.config):
+        session.config.workeroutput["planted_scan"] = {  # type: ignore[attr-defined]
+            "scanned": SCAN.scanned,
+            "hits": SCAN.portable_hits(),
+        }
+        return
     if SCAN.hits:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if os.environ.get("REQUIRE_POSTGRES") != "1" or exitstatus != 0:

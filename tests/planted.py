@@ -103,6 +103,14 @@ class LogScan:
             if kinds:
                 self.hits.append(Hit(source, kinds, line))
 
+    def portable_hits(self) -> list[tuple[str, list[str], str]]:
+        """The hits as plain data (what a pytest-xdist worker sends to the controller)."""
+        return [(hit.source, list(hit.kinds), hit.line) for hit in self.hits]
+
+    def merge(self, scanned: int, hits: list[tuple[str, list[str], str]]) -> None:
+        self.scanned += scanned
+        self.hits.extend(Hit(source, list(kinds), line) for source, kinds, line in hits)
+
     def report(self, shown: int = 5, width: int = 400) -> str:
         lines = [f"{len(self.hits)} of {self.scanned} log lines carry planted secrets:"]
         for hit in self.hits[:shown]:
