@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import anyio
 import structlog
@@ -28,8 +28,29 @@ from fastapi.staticfiles import StaticFiles
 from ..container import Container
 from . import problems
 from .routes import ROUTERS
+from .schemas import Problem
 
 API_PREFIX: Final = "/api/v1"
+#: The errors any route may answer with, documented once (problem+json).
+ERROR_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    code: {
+        "model": Problem,
+        "description": words,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+    for code, words in (
+        (401, "No token, or an unknown, revoked or expired one"),
+        (403, "The token's role or link may not do this"),
+        (404, "No such resource (or not the caller's tenant's)"),
+        (409, "Refused in the session's state, a turn in progress, or an idempotency conflict"),
+        (422, "Invalid input"),
+        (429, "Rate limited: see Retry-After"),
+        (502, "The AI provider failed (the body says whether the message was kept)"),
+        (503, "The database is unavailable"),
+    )
+}
 _REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -77,7 +98,7 @@ def create_app(container: Container | None = None, *, background_work: bool = Fa
     app.state.thread_limiter = anyio.CapacityLimiter(settings.service.thread_limit)
     problems.install(app)
     for router in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     _install_docs(app)
     _install_request_log(app)
     return app

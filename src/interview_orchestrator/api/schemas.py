@@ -71,6 +71,36 @@ class LinkOut(BaseModel):
     expires_at: datetime
 
 
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details), served as `application/problem+json`."""
+
+    type: str = Field(description="A URI naming the kind of problem.")
+    title: str = Field(description="The kind of problem, in words.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong and what to do, for a person.")
+    session_id: str | None = Field(default=None, description="The session concerned.")
+    current_status: str | None = Field(
+        default=None, description="The session's status, when a transition was refused."
+    )
+    operation: str | None = Field(default=None, description="The refused operation.")
+    awaiting_seq: int | None = Field(
+        default=None, description="The message still awaiting its reply (turn in progress)."
+    )
+    retry_after: int | None = Field(default=None, description="Seconds to wait (429).")
+    retryable: bool | None = Field(
+        default=None, description="Whether the same request may succeed later (502)."
+    )
+    message_kept: bool | None = Field(
+        default=None, description="Whether the candidate's message was stored (502)."
+    )
+    candidate_message_seq: int | None = Field(
+        default=None, description="The stored candidate message without a reply (502)."
+    )
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="Each invalid field and why (422)."
+    )
+
+
 class Health(BaseModel):
     status: str
     detail: str | None = None
