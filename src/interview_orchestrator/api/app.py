@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..container import Container
 from . import problems
+from .hub import close_hub
 from .routes import ROUTERS
 from .schemas import Problem
 
@@ -77,6 +78,7 @@ def create_app(container: Container | None = None, *, background_work: bool = Fa
         try:
             yield
         finally:
+            close_hub(app)
             stop.set()
             for thread in threads:
                 thread.join(timeout=30)

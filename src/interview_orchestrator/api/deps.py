@@ -1,6 +1,7 @@
 """What routes depend on: the container, the caller (a principal resolved from the bearer
 token), a ``SessionManager`` scoped to the caller's tenant, and a bounded thread pool in
-which the synchronous library runs, so that nothing blocks the event loop."""
+which the synchronous library runs, so that nothing blocks the event loop. Most take any
+connection, so that WebSocket routes share them with the HTTP routes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 from anyio import to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from ..access import Capability, Principal
 from ..access_manager import AccessManager
@@ -24,15 +26,25 @@ T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="An API key or a session link's token.")
 
 
-def container_of(request: Request) -> Container:
-    container: Container = request.app.state.container
+def container_of(connection: HTTPConnection) -> Container:
+    container: Container = connection.app.state.container
     return container
 
 
-async def run_sync(request: Request, call: Callable[..., T], *args: Any) -> T:
-    """Run a library call in a worker thread, at most ``service.thread_limit`` at once."""
-    limiter: anyio.CapacityLimiter = request.app.state.thread_limiter
+async def run_sync(connection: HTTPConnection, call: Callable[..., T], *args: Any) -> T:
+    """Run a library call in a worker thread, at most ``service.thread_limit`` at once
+    (``connection``: the request or WebSocket it serves)."""
+    limiter: anyio.CapacityLimiter = connection.app.state.thread_limiter
     return await to_thread.run_sync(call, *args, limiter=limiter)
+
+
+async def authenticate(connection: HTTPConnection, token: str | None) -> Principal:
+    """Who ``token`` stands for (``AuthenticationError`` if no one), remembered on the
+    connection for the log."""
+    access: AccessManager = container_of(connection).access_manager()
+    principal = await run_sync(connection, access.authenticate, token)
+    connection.state.principal = principal
+    return principal
 
 
 async def current_principal(
@@ -41,10 +53,19 @@ async def current_principal(
 ) -> Principal:
     """The caller: ``Authorization: Bearer <token>`` (401 without a valid one)."""
     token = credentials.credentials if credentials is not None else None
-    access: AccessManager = container_of(request).access_manager()
-    principal = await run_sync(request, access.authenticate, token)
-    request.state.principal = principal
-    return principal
+    return await authenticate(request, token)
+
+
+def websocket_token(websocket: WebSocket) -> str | None:
+    """A WebSocket's token: the ``token`` query parameter (browsers cannot set headers on a
+    WebSocket), else ``Authorization: Bearer``."""
+    given = websocket.query_params.get("token")
+    if given:
+        return given
+    scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return None
 
 
 Caller = Annotated[Principal, Depends(current_principal)]
@@ -68,9 +89,9 @@ def requires(capability: Capability) -> Callable[..., Any]:
     return check
 
 
-def manager_for(request: Request, principal: Principal) -> SessionManager:
+def manager_for(connection: HTTPConnection, principal: Principal) -> SessionManager:
     """A manager that sees only the caller's tenant."""
-    return container_of(request).session_manager(tenant_id=principal.tenant_id)
+    return container_of(connection).session_manager(tenant_id=principal.tenant_id)
 
 
 def session_of(principal: Principal, session_id: str) -> str:
