@@ -83,6 +83,7 @@ MAX_PAGE_SIZE: Final = 1000
 MAX_OFFSET: Final = 10_000_000
 MAX_CLIENT_MESSAGE_ID_CHARS: Final = 128
 MAX_EVENT_PAGE: Final = 1000
+MAX_CURSOR: Final = 2**63 - 1
 DEFAULT_TENANT: Final = "default"
 DEFAULT_TEMPLATE: Final = "system_design"
 DEFAULT_PROVIDER: Final = "offline"
@@ -164,11 +165,14 @@ def parse_client_message_id(value: object) -> str:
 
 
 def parse_cursor(value: object, what: str = "after") -> int:
-    """An event or message cursor: a non-negative integer (0: from the beginning)."""
+    """An event or message cursor: a non-negative integer (0: from the beginning) that the
+    databases can compare (at most 2**63 - 1)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputError(f"{what} must be a non-negative integer, got {_preview(value)}")
     if value < 0:
         raise InvalidInputError(f"{what} must not be negative, got {value}")
+    if value > MAX_CURSOR:
+        raise InvalidInputError(f"{what} must be at most {MAX_CURSOR}")
     return value
 
 
