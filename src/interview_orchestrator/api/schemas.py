@@ -3,12 +3,12 @@ shapes are the library's public serialisers (``interview_orchestrator.serializat
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..serialization import EvaluationReportOut, MessageOut, SessionOut
+from ..access import MAX_LINK_MINUTES, MIN_LINK_MINUTES, LinkKind
+from ..serialization import EvaluationReportOut, MessageOut, SessionOut, UtcDatetime
 
 
 class _Body(BaseModel):
@@ -58,17 +58,27 @@ class RetryEvaluationIn(_Body):
 
 
 class CreateLinkIn(_Body):
-    kind: str = Field(description="candidate (may conduct the interview) or review (read-only).")
-    expires_in_minutes: int = Field(default=60 * 24 * 7, description="1 to 129,600 (90 days).")
+    kind: LinkKind = Field(
+        description="`candidate` (may conduct the interview) or `review` (read-only)."
+    )
+    expires_in_minutes: int = Field(
+        default=60 * 24 * 7,
+        ge=MIN_LINK_MINUTES,
+        le=MAX_LINK_MINUTES,
+        description="1 to 129,600 (90 days).",
+    )
 
 
 class LinkOut(BaseModel):
-    id: str
-    kind: str
-    session_id: str
+    id: str = Field(description="The link's id (to revoke it with `DELETE /links/{id}`).")
+    kind: LinkKind = Field(description="`candidate` or `review`.")
+    session_id: str = Field(description="The one session the link may address.")
     token: str = Field(description="Shown once: only its hash is stored.")
-    url: str = Field(description="The page for the link's holder.")
-    expires_at: datetime
+    url: str = Field(
+        description="The page for the link's holder: `/i/<token>` (candidate) or "
+        "`/r/<token>` (review), on `service.public_url` or the address the request came to."
+    )
+    expires_at: UtcDatetime = Field(description="When the link stops working (UTC).")
 
 
 class Problem(BaseModel):
