@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     DataStoreError,
     EvaluationError,
+    EvaluationInProgressError,
     InterviewPlatformError,
     InvalidInputError,
     InvalidStateTransitionError,
@@ -53,6 +54,7 @@ __all__ = [
     "DimensionScore",
     "EndReason",
     "EvaluationError",
+    "EvaluationInProgressError",
     "EvaluationReport",
     "EvaluationStatus",
     "EventType",

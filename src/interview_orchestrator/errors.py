@@ -85,6 +85,10 @@ class EvaluationError(InterviewPlatformError):
     """The evaluation of a completed session could not be generated (it can be retried)."""
 
 
+class EvaluationInProgressError(EvaluationError):
+    """Another runner is generating the evaluation right now (read it shortly)."""
+
+
 class DataStoreError(InterviewPlatformError):
     """The database failed; the operation did not take effect."""
 

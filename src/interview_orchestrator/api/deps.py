@@ -90,8 +90,12 @@ def requires(capability: Capability) -> Callable[..., Any]:
 
 
 def manager_for(connection: HTTPConnection, principal: Principal) -> SessionManager:
-    """A manager that sees only the caller's tenant."""
-    return container_of(connection).session_manager(tenant_id=principal.tenant_id)
+    """A manager that sees only the caller's tenant. Endings it causes by itself (a turn
+    budget spent, a time limit passed) are evaluated in the background: a request never waits
+    for an evaluation."""
+    return container_of(connection).session_manager(
+        tenant_id=principal.tenant_id, evaluate="background"
+    )
 
 
 def session_of(principal: Principal, session_id: str) -> str:

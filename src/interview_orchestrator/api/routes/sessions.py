@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 
-from ...access import Capability, Principal
+from ...access import Principal
 from ...errors import InvalidInputError
 from ...models import SessionConfig, SessionStatus, parse_session_id
 from ...serialization import EvaluationReportOut, SessionOut
-from ..deps import count_ai_request, manager_for, requires, run_sync, session_of
+from ..deps import count_ai_request, manager_for, run_sync, session_of
+from ..permissions import Authorized
 from ..schemas import CreateSessionIn, EndOut, SessionPage
 
 router = APIRouter(tags=["sessions"])
@@ -20,10 +21,6 @@ router = APIRouter(tags=["sessions"])
 _IDEMPOTENCY_NAMESPACE: Final = uuid.UUID("6f1c2b1e-9c5e-4a4f-9d7a-3c1e5b7f0a21")
 _MAX_IDEMPOTENCY_KEY: Final = 200
 
-Creator = Annotated[Principal, Depends(requires(Capability.CREATE_SESSION))]
-Lister = Annotated[Principal, Depends(requires(Capability.LIST_SESSIONS))]
-Reader = Annotated[Principal, Depends(requires(Capability.READ_SESSION))]
-Conductor = Annotated[Principal, Depends(requires(Capability.CONDUCT))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -64,7 +61,7 @@ def session_id_for(
 async def create_session(
     request: Request,
     body: CreateSessionIn,
-    principal: Creator,
+    principal: Authorized,
     idempotency_key: IdempotencyKey = None,
 ) -> SessionOut:
     config = SessionConfig.from_dict(body.config)
@@ -83,7 +80,7 @@ async def create_session(
 )
 async def list_sessions(
     request: Request,
-    principal: Lister,
+    principal: Authorized,
     user_id: Annotated[str | None, Query(description="Only this candidate's.")] = None,
     status_filter: Annotated[
         SessionStatus | None, Query(alias="status", description="Only sessions in this status.")
@@ -109,7 +106,7 @@ async def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, summary="Read a session")
-async def get_session(request: Request, session_id: str, principal: Reader) -> SessionOut:
+async def get_session(request: Request, session_id: str, principal: Authorized) -> SessionOut:
     sid = session_of(principal, session_id)
     manager = manager_for(request, principal)
     return SessionOut.from_domain(await run_sync(request, manager.get_session, sid))
@@ -120,7 +117,7 @@ async def get_session(request: Request, session_id: str, principal: Reader) -> S
     response_model=SessionOut,
     summary="Start: the interviewer asks the opening question (CREATED → ACTIVE)",
 )
-async def start_session(request: Request, session_id: str, principal: Conductor) -> SessionOut:
+async def start_session(request: Request, session_id: str, principal: Authorized) -> SessionOut:
     sid = session_of(principal, session_id)
     manager = manager_for(request, principal)
     return SessionOut.from_domain(await run_sync(request, manager.start_session, sid))
@@ -131,7 +128,7 @@ async def start_session(request: Request, session_id: str, principal: Conductor)
     response_model=SessionOut,
     summary="Pause (ACTIVE → PAUSED): the clock stops",
 )
-async def pause_session(request: Request, session_id: str, principal: Conductor) -> SessionOut:
+async def pause_session(request: Request, session_id: str, principal: Authorized) -> SessionOut:
     sid = session_of(principal, session_id)
     manager = manager_for(request, principal)
     return SessionOut.from_domain(await run_sync(request, manager.pause_session, sid))
@@ -142,7 +139,7 @@ async def pause_session(request: Request, session_id: str, principal: Conductor)
     response_model=SessionOut,
     summary="Resume (PAUSED → ACTIVE)",
 )
-async def resume_session(request: Request, session_id: str, principal: Conductor) -> SessionOut:
+async def resume_session(request: Request, session_id: str, principal: Authorized) -> SessionOut:
     sid = session_of(principal, session_id)
     manager = manager_for(request, principal)
     return SessionOut.from_domain(await run_sync(request, manager.resume_session, sid))
@@ -154,7 +151,7 @@ async def resume_session(request: Request, session_id: str, principal: Conductor
     response_model=EndOut,
     summary="End now (→ COMPLETED); the evaluation is generated in the background",
 )
-async def end_session(request: Request, session_id: str, principal: Conductor) -> EndOut:
+async def end_session(request: Request, session_id: str, principal: Authorized) -> EndOut:
     sid = session_of(principal, session_id)
     await count_ai_request(request, principal, "end")
     manager = manager_for(request, principal)
