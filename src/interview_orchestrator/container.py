@@ -27,6 +27,7 @@ from .catalog import YamlTemplateCatalog
 from .clock import utc_now
 from .communication import InProcessCommunicationManager
 from .communication.postgres import PostgresCommunicationManager
+from .delivery import open_http_webhook_sender
 from .evaluation.llm_evaluator import LLMEvaluator
 from .evaluation.rubric_evaluator import RubricEvaluator
 from .evaluation.service import EvaluationService
@@ -55,7 +56,9 @@ from .store.limits import RateLimitRepository
 from .store.migrate import upgrade
 from .store.sqlalchemy_store import SqlAlchemyDataStore
 from .store.transactions import Transactions
+from .store.webhooks import WebhookRepository
 from .sweeper import Sweeper
+from .webhooks import WebhookDispatcher, WebhookService
 from .worker import EvaluationWorker
 
 
@@ -84,6 +87,10 @@ def _field_cipher_from_environment() -> FieldCipher | None:
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+def _hours(value: float) -> timedelta:
+    return timedelta(hours=value)
 
 
 @contextmanager
@@ -232,6 +239,30 @@ class Container(containers.DeclarativeContainer):
         communication_manager=communication_manager,
         poll_interval=settings.provided.worker.poll_interval_seconds,
         clock=clock,
+        logger=logger,
+    )
+
+    # --- webhooks: registered by the service, delivered from the event log by the dispatcher
+    # (a thread of `serve` with background work, and of `worker`)
+    webhook_store = providers.Singleton(WebhookRepository, transactions)
+    webhook_service = providers.Factory(
+        WebhookService, store=webhook_store, clock=clock, logger=logger
+    )
+    webhook_sender = providers.Resource(
+        open_http_webhook_sender, timeout=settings.provided.webhooks.timeout_seconds
+    )
+    webhook_dispatcher = providers.Factory(
+        WebhookDispatcher,
+        store=webhook_store,
+        sender=webhook_sender,
+        communication_manager=communication_manager,
+        clock=clock,
+        poll_interval=settings.provided.webhooks.poll_interval_seconds,
+        senders=settings.provided.webhooks.senders,
+        per_endpoint=settings.provided.webhooks.per_endpoint,
+        lease=providers.Callable(_seconds, settings.provided.webhooks.lease_seconds),
+        retry_for=providers.Callable(_hours, settings.provided.webhooks.retry_hours),
+        batch_size=settings.provided.webhooks.batch_size,
         logger=logger,
     )
 

@@ -16,6 +16,7 @@ from .models import (
     DimensionScore,
     EvaluationReport,
     EvaluationStatus,
+    EventType,
     InterviewerNote,
     Message,
     NewEvent,
@@ -640,3 +641,192 @@ class SessionArchive(Protocol):
         """Delete up to ``limit`` matching sessions (oldest first) with everything attached;
         what went (no sessions: none were left)."""
         ...
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+class DeliveryStatus(StrEnum):
+    """A delivery is PENDING until an attempt succeeds (DELIVERED) or its time runs out
+    (FAILED)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """An endpoint of a tenant that hears the event types it names (none named: all)."""
+
+    id: str
+    tenant_id: str
+    url: str
+    event_types: tuple[EventType, ...]
+    #: ``whsec_<base64>`` (Standard Webhooks): read back to sign, so stored (encrypted at rest
+    #: when keys are configured), shown to the tenant once.
+    secret: str
+    created_at: datetime
+    disabled_at: datetime | None = None
+
+    def hears(self, event_type: EventType) -> bool:
+        return not self.event_types or event_type in self.event_types
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One event for one endpoint. ``event_id`` is the log's global ``events.id`` (the
+    ``webhook-id`` header is ``evt_<event_id>``); ``event_seq`` the session's cursor."""
+
+    id: int
+    webhook_id: str
+    event_id: int
+    session_id: str
+    event_seq: int
+    event_type: EventType
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class LogGap:
+    """Event ids ``first..last`` not seen yet below one that was, and the transactions that
+    were in flight when they were first missed (one of them may still commit such an id)."""
+
+    first: int
+    last: int
+    blockers: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """How far a dispatcher has read the whole event log (``WebhookStore.enqueue``).
+
+    ``cursor`` is what is stored: every event at or below it has its deliveries. ``scanned``
+    is the highest id read; ``gaps`` are the ids between them not seen yet. Kept in memory by
+    the dispatcher; a restart starts again from ``cursor``, which costs re-reading, never an
+    event.
+    """
+
+    cursor: int
+    scanned: int
+    gaps: tuple[LogGap, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    """What one pass over the log did; ``position`` is None when another dispatcher held
+    the log at that moment (it reads for both)."""
+
+    position: LogPosition | None
+    events: int = 0
+    deliveries: int = 0
+    #: A full batch was read: more may be waiting.
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A claimed delivery with what sending it needs; ``event`` is None when the event was
+    deleted (a purge) after the delivery was queued."""
+
+    delivery: WebhookDelivery
+    url: str
+    secret: str
+    event: SessionEvent | None
+
+
+class WebhookStore(Protocol):
+    """Webhooks per tenant, their deliveries, and the dispatcher's reading of the event log.
+
+    Every method is one short transaction; none is held across an HTTP request.
+    """
+
+    def add_webhook(self, webhook: Webhook) -> Webhook: ...
+
+    def list_webhooks(self, tenant_id: str) -> list[Webhook]: ...
+
+    def get_webhook(self, webhook_id: str, *, tenant_id: str) -> Webhook | None: ...
+
+    def delete_webhook(self, webhook_id: str, *, tenant_id: str) -> bool:
+        """Delete the tenant's webhook with its deliveries; False if it has none so named."""
+        ...
+
+    def enqueue(
+        self, position: LogPosition | None, *, reader: str, now: datetime, limit: int
+    ) -> EnqueueResult:
+        """Read up to ``limit`` events past ``position`` (None: the stored cursor of
+        ``reader``) and queue one PENDING delivery per event and matching webhook of its
+        tenant (idempotent); store the advanced cursor."""
+        ...
+
+    def claim_due(
+        self,
+        *,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        per_webhook: int | None = None,
+        in_flight: Mapping[str, int] | None = None,
+    ) -> list[DueDelivery]:
+        """Lease up to ``limit`` PENDING deliveries that are due (``next_attempt_at`` passed,
+        no live lease) and first of their (webhook, session) still pending, ``attempts`` + 1;
+        at most ``per_webhook`` per webhook counting the caller's ``in_flight`` sends."""
+        ...
+
+    def record_success(
+        self, delivery_id: int, *, now: datetime, status_code: int | None
+    ) -> bool: ...
+
+    def record_failure(
+        self,
+        delivery_id: int,
+        *,
+        attempt: int,
+        now: datetime,
+        status_code: int | None,
+        error: str,
+        next_attempt_at: datetime | None,
+    ) -> bool:
+        """Record a failed ``attempt``: PENDING again at ``next_attempt_at``, or FAILED when
+        None. False if that attempt no longer holds the delivery."""
+        ...
+
+    def list_deliveries(
+        self, webhook_id: str, *, tenant_id: str, limit: int, before: int | None = None
+    ) -> list[WebhookDelivery]:
+        """The webhook's deliveries, newest first (ids below ``before``);
+        ``ResourceNotFoundError`` if the tenant has no such webhook."""
+        ...
+
+
+@dataclass(frozen=True)
+class WebhookMessage:
+    """One signed POST: ``message_id`` is stable across retries (receivers de-duplicate)."""
+
+    url: str
+    secret: str
+    message_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """An attempt's result: delivered on a 2xx; otherwise the status or the error, in words
+    (never the secret)."""
+
+    delivered: bool
+    status_code: int | None = None
+    error: str | None = None
+
+
+class WebhookSender(Protocol):
+    """Sends one message, signed (Standard Webhooks), with short timeouts; never raises for
+    the endpoint's or the network's faults."""
+
+    def send(self, message: WebhookMessage) -> SendOutcome: ...

@@ -117,6 +117,36 @@ class WorkerSettings(_Section):
     poll_interval_seconds: float = Field(default=2.0, gt=0, le=300)
 
 
+class WebhookSettings(_Section):
+    """The webhook dispatcher (a thread of ``serve`` or ``worker``)."""
+
+    #: How often an idle dispatcher looks for new events and due retries when nothing woke it.
+    poll_interval_seconds: float = Field(default=2.0, gt=0, le=300)
+    #: Deliveries sent at once per dispatcher (its thread pool).
+    senders: int = Field(default=8, ge=1, le=64)
+    #: Of those, at most this many to one endpoint: a slow one cannot take every sender.
+    per_endpoint: int = Field(default=2, ge=1, le=64)
+    #: One attempt's connect and read timeout.
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    #: A claimed delivery is its dispatcher's for this long; then (its dispatcher died)
+    #: another sends it again. At least three attempts' timeouts, so that a live dispatcher's
+    #: attempt is over before its lease is.
+    lease_seconds: int = Field(default=60, ge=3, le=3600)
+    #: Failed attempts are retried with backoff for this long after the event was queued;
+    #: then the delivery is FAILED.
+    retry_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    #: Events read from the log per pass.
+    batch_size: int = Field(default=200, ge=1, le=5000)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_attempts(self) -> WebhookSettings:
+        if self.lease_seconds < 3 * self.timeout_seconds:
+            raise ValueError(
+                "webhooks.lease_seconds must be at least three times webhooks.timeout_seconds"
+            )
+        return self
+
+
 class LifecycleSettings(_Section):
     """Time rules enforced server-side (``sweep`` and lazily on every operation)."""
 
@@ -235,6 +265,7 @@ class Settings(_Section):
     service: ServiceSettings = ServiceSettings()
     openai: OpenAISettings = OpenAISettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
+    webhooks: WebhookSettings = WebhookSettings()
 
     @classmethod
     def from_mapping(

@@ -1,4 +1,5 @@
-"""``worker``: generates the evaluations of sessions ended with ``evaluate="background"``.
+"""``worker``: generates the evaluations of sessions ended with ``evaluate="background"``, and
+delivers webhooks (the dispatcher runs beside the evaluation worker, on a thread of its own).
 
 The worker runs on a thread of its own; the main thread only waits for it and for signals.
 SIGTERM or Ctrl-C (SIGINT) asks it to stop: the evaluation in hand is finished, then the
@@ -20,6 +21,7 @@ import typer
 
 from ..container import Container
 from ..models import EvaluationReport
+from ..webhooks import WebhookDispatcher
 from ..worker import EvaluationWorker, WorkerReport
 from .app import app, container_of
 
@@ -54,13 +56,45 @@ def worker(ctx: typer.Context, once: Once = False, poll_interval: PollInterval =
     evaluation_worker: EvaluationWorker = container.worker(**overrides)
     # Reachable and migrated, or one line on stderr now rather than errors in a loop later.
     container.data_store().failed_evaluations(limit=1)
+    webhooks = WebhookThread(container.webhook_dispatcher(), once=once)
     with SupervisedRun(container, evaluation_worker, once=once) as run:
+        webhooks.start()
         # Announced once the handlers are in place: a signal from now on stops it cleanly.
         typer.echo(f"worker {evaluation_worker.name} started" + (" (once)" if once else ""))
         code = run.until_stopped()
+    webhooks.finish(forced=code >= 128)
     typer.echo(run.summary())
     if code:
         raise typer.Exit(code)
+
+
+class WebhookThread:
+    """The webhook dispatcher beside the evaluation worker, on a thread of its own: stopped
+    with it (sends in flight get their grace; a forced exit leaves them to their leases);
+    with ``once``, left to finish what is due."""
+
+    def __init__(self, dispatcher: WebhookDispatcher, *, once: bool) -> None:
+        self._dispatcher = dispatcher
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=dispatcher.run,
+            args=(self._stop,),
+            kwargs={"once": once},
+            name="webhook-dispatcher",
+            daemon=True,
+        )
+        self._once = once
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def finish(self, *, forced: bool) -> None:
+        if forced:
+            return
+        if not self._once:
+            self._stop.set()
+            self._dispatcher.wake()
+        self._thread.join()
 
 
 class SupervisedRun:

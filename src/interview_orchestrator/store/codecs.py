@@ -34,7 +34,7 @@ from ..models import (
     message_event_data,
     plain_json,
 )
-from ..ports import EvaluationOutcome
+from ..ports import DeliveryStatus, EvaluationOutcome, Webhook, WebhookDelivery
 
 T = TypeVar("T")
 
@@ -407,4 +407,54 @@ class SessionLinkCodec:
             created_at=row["created_at"],
             expires_at=row["expires_at"],
             revoked_at=row["revoked_at"],
+        )
+
+
+class WebhookCodec:
+    """``webhooks`` rows; the event types are stored as their names."""
+
+    @staticmethod
+    def encode(webhook: Webhook) -> dict[str, Any]:
+        return {
+            "id": webhook.id,
+            "tenant_id": webhook.tenant_id,
+            "url": webhook.url,
+            "event_types": [t.value for t in webhook.event_types],
+            "secret": webhook.secret,
+            "created_at": webhook.created_at,
+            "disabled_at": webhook.disabled_at,
+        }
+
+    @staticmethod
+    def decode(row: RowMapping) -> Webhook:
+        return Webhook(
+            id=row["id"],
+            tenant_id=row["tenant_id"],
+            url=row["url"],
+            event_types=tuple(EventType(t) for t in row["event_types"] or ()),
+            secret=row["secret"],
+            created_at=row["created_at"],
+            disabled_at=row["disabled_at"],
+        )
+
+
+class WebhookDeliveryCodec:
+    """``webhook_deliveries`` rows (written by the store's statements, read here)."""
+
+    @staticmethod
+    def decode(row: RowMapping) -> WebhookDelivery:
+        return WebhookDelivery(
+            id=int(row["id"]),
+            webhook_id=row["webhook_id"],
+            event_id=int(row["event_id"]),
+            session_id=row["session_id"],
+            event_seq=row["event_seq"],
+            event_type=EventType(row["event_type"]),
+            status=DeliveryStatus(row["status"]),
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            created_at=row["created_at"],
+            delivered_at=row["delivered_at"],
+            last_status_code=row["last_status_code"],
+            last_error=row["last_error"],
         )
