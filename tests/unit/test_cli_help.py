@@ -44,6 +44,10 @@ def test_the_command_line_has_every_documented_command() -> None:
         "db upgrade",
         "db current",
         "db check",
+        "serve",
+        "keys create",
+        "keys list",
+        "keys revoke",
     }
     assert expected <= names, expected - names
 
@@ -64,6 +68,8 @@ def test_every_command_answers_help(path: list[str]) -> None:
         (["sessions", "purge"], ["--tenant"]),
         (["users", "forget"], ["--tenant"]),
         (["sessions", "import"], ["--tenant-map", "--into-tenant"]),
+        (["keys", "create"], ["--tenant"]),
+        (["keys", "list"], ["--tenant"]),
     ],
     ids=" ".join,
 )

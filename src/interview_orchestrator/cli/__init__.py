@@ -1,6 +1,6 @@
 """The ``interview-orchestrator`` command line: thin Typer wrappers over library calls."""
 
-from . import archive, db, demo, interview, maintenance, sessions, worker  # noqa: F401
+from . import archive, db, demo, interview, keys, maintenance, serve, sessions, worker  # noqa: F401
 from .app import app
 
 

@@ -1,0 +1,132 @@
+"""``keys``: the API keys of the service (``interview-orchestrator serve``).
+
+A key's token is printed once, alone on the last line of stdout, so that a script can keep it
+(``KEY=$(interview-orchestrator keys create ... | tail -1)``); only its hash is stored.
+Listings show a key's hint (its first characters), never the token.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..access import ApiKey, KeyRole
+from ..access_manager import AccessManager
+from ..models import DEFAULT_TENANT
+from .app import app, container_of
+from .options import ReportFormat, TenantFilter, parse_tenant
+
+keys_app = typer.Typer(
+    help="API keys of the service: create (shown once), list, revoke.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
+
+#: Piped output is not cut to 80 columns: a table stays whole in a file.
+console = Console(width=None if sys.stdout.isatty() else 200)
+
+
+def _access(ctx: typer.Context) -> AccessManager:
+    manager: AccessManager = container_of(ctx).access_manager()
+    return manager
+
+
+@keys_app.command("create")
+def create_key(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Option("--name", help="What the key is for, e.g. the calling system.")
+    ],
+    role: Annotated[
+        KeyRole,
+        typer.Option(
+            "--role",
+            case_sensitive=False,
+            help="admin: everything in its tenant; service: everything but webhooks; "
+            "reviewer: read sessions, transcripts and evaluations.",
+        ),
+    ],
+    tenant: Annotated[
+        str,
+        typer.Option(
+            "--tenant", parser=parse_tenant, metavar="TENANT", help="The tenant it acts in."
+        ),
+    ] = DEFAULT_TENANT,
+) -> None:
+    """Create a key. Its token is printed alone on the last line of stdout, this once."""
+    key, token = _access(ctx).create_key(name, role.value, tenant)
+    typer.echo(f"key {key.id} {key.name!r}: {key.role.value} in tenant {key.tenant_id}")
+    typer.echo("The key below is shown once: store it now (only its hash is kept).", err=True)
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def list_keys(
+    ctx: typer.Context,
+    tenant: TenantFilter = None,
+    output: Annotated[
+        ReportFormat, typer.Option("--format", help="Output format.")
+    ] = ReportFormat.TABLE,
+) -> None:
+    """List keys, oldest first: id, name, role, tenant, hint (the token's first characters),
+    created, last used, revoked. Tokens are never shown again."""
+    keys = _access(ctx).list_keys(tenant)
+    if output is ReportFormat.JSON:
+        typer.echo(json.dumps([key_dict(key) for key in keys], indent=2, ensure_ascii=False))
+        return
+    table = Table(show_edge=False)
+    for column in ("id", "name", "role", "tenant", "hint", "created", "last used", "revoked"):
+        table.add_column(column, no_wrap=column in ("id", "hint", "created"))
+    for key in keys:
+        table.add_row(
+            key.id,
+            key.name,
+            key.role.value,
+            key.tenant_id,
+            f"{key.hint}…",
+            _minute(key.created_at),
+            _minute(key.last_used_at),
+            _minute(key.revoked_at),
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(metavar="ID", help="The key's id (keys list).")],
+) -> None:
+    """Revoke a key: requests with it are refused (401) from now on. Revoking again changes
+    nothing."""
+    key = _access(ctx).revoke_key(key_id.strip())
+    revoked = _minute(key.revoked_at)
+    typer.echo(f"key {key.id} {key.name!r} revoked at {revoked}")
+
+
+def key_dict(key: ApiKey) -> dict[str, Any]:
+    """A key for scripts: everything but the token (which is not stored)."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "role": key.role.value,
+        "tenant_id": key.tenant_id,
+        "hint": key.hint,
+        "created_at": _iso(key.created_at),
+        "last_used_at": _iso(key.last_used_at),
+        "revoked_at": _iso(key.revoked_at),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _minute(moment: datetime | None) -> str:
+    return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
