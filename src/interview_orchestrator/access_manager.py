@@ -3,6 +3,7 @@ and counts the requests that spend AI against their limits."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -26,6 +27,7 @@ from .access import (
 from .clock import Clock, utc_now
 from .errors import (
     AuthenticationError,
+    InterviewPlatformError,
     RateLimitedError,
     ResourceNotFoundError,
 )
@@ -34,6 +36,7 @@ from .ports import AccessStore, RateLimitStore
 
 #: Tokens longer than this are refused before anything is hashed or looked up.
 _MAX_TOKEN_CHARS: Final = 200
+_USE_RECORDED_EVERY: Final = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ class AccessManager:
         if token.startswith(KEY_PREFIX):
             key = self._store.key_by_token_hash(token_hash)
             if key is not None and key.active:
+                self._note_use(key, now)
                 return Principal("key", key.id, key.role.value, key.tenant_id)
         elif token.startswith(LINK_PREFIX):
             link = self._store.link_by_token_hash(token_hash)
@@ -162,6 +166,16 @@ class AccessManager:
                     "link", link.id, link.kind.value, link.tenant_id, session_id=link.session_id
                 )
         raise AuthenticationError("the bearer token is unknown, revoked or expired")
+
+    def _note_use(self, key: ApiKey, now: datetime) -> None:
+        """Record when a key was last used (for operators deciding what to revoke), at most
+        once a minute per key so that requests do not each cost a write; best effort."""
+        if key.last_used_at is not None and now - key.last_used_at < _USE_RECORDED_EVERY:
+            return
+        try:
+            self._store.touch_key(key.id, now=now)
+        except InterviewPlatformError:
+            self._log.warning("could not record a key's use", metadata={"key_id": key.id})
 
     def link_of(self, token: str) -> SessionLink | None:
         """The link a token names, usable or not (pages tell an expired link from a bad one)."""
@@ -177,7 +191,7 @@ class AccessManager:
         start = _window_start(now, window)
         hits = self._limits.hit(f"{principal.kind}:{principal.id}:{kind}", window_start=start)
         if hits > self._rate_limit.requests:
-            wait = max(int((start.timestamp() + window) - now.timestamp()) + 1, 1)
+            wait = max(math.ceil(start.timestamp() + window - now.timestamp()), 1)
             raise RateLimitedError(
                 f"too many {kind} requests: at most {self._rate_limit.requests} per "
                 f"{int(window)} s; retry in {wait} s",

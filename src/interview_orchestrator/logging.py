@@ -49,6 +49,11 @@ _PATTERNS: Final = (
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail addresses
     re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"),  # API keys in the OpenAI style
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
+    # The service's own tokens (keys, links) and webhook signing secrets, wherever they occur,
+    # and any token passed in a query string (WebSocket URLs).
+    re.compile(r"\b(?:iok|iol)_[A-Za-z0-9_-]{6,}"),
+    re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]{8,}"),
+    re.compile(r"(?i)(?<=[?&]token=)[^&\s\"']+"),
     re.compile(r"(?<![\w-])\+?\d[\d ().-]{7,}\d(?![\w-])"),  # phone numbers
 )
 
@@ -179,3 +184,26 @@ def build_logger(enabled: bool = True, level: str = "INFO") -> structlog.stdlib.
         processors=[drop_below_level, *processors()],
         wrapper_class=structlog.stdlib.BoundLogger,
     )
+
+
+class ScrubbingFilter(logging.Filter):
+    """Scrubs the records of other libraries' loggers (uvicorn logs a WebSocket's path with its
+    query string, which carries a link's token): the message is formatted and scrubbed once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        scrubbed = scrub_text(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
+def scrub_logger(*names: str) -> None:
+    """Install ``ScrubbingFilter`` on the named loggers (idempotent)."""
+    for name in names:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, ScrubbingFilter) for f in target.filters):
+            target.addFilter(ScrubbingFilter())

@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..container import Container
+from ..logging import scrub_logger
 from . import problems
 from .hub import close_hub
 from .routes import ROUTERS
@@ -71,17 +72,15 @@ def create_app(container: Container | None = None, *, background_work: bool = Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.thread_limiter = anyio.CapacityLimiter(settings.service.thread_limit)
-        stop = threading.Event()
-        threads: list[threading.Thread] = []
-        if background_work:
-            threads = _start_background_work(built, stop)
+        background = _Background(built) if background_work else None
+        if background is not None:
+            background.start()
         try:
             yield
         finally:
             close_hub(app)
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=30)
+            if background is not None:
+                background.stop()
             if container is None:
                 built.shutdown_resources()
 
@@ -96,6 +95,8 @@ def create_app(container: Container | None = None, *, background_work: bool = Fa
         lifespan=lifespan,
     )
     app.state.container = built
+    # uvicorn logs a WebSocket's path with its query string (a link's token): scrub its lines.
+    scrub_logger("uvicorn", "uvicorn.error", "uvicorn.access")
     # Usable before the lifespan runs (TestClient without a context manager, embedding).
     app.state.thread_limiter = anyio.CapacityLimiter(settings.service.thread_limit)
     problems.install(app)
@@ -106,19 +107,34 @@ def create_app(container: Container | None = None, *, background_work: bool = Fa
     return app
 
 
-def _start_background_work(container: Container, stop: threading.Event) -> list[threading.Thread]:
-    """The evaluation worker (and, once configured, the webhook dispatcher) as threads."""
-    workers: list[Callable[[threading.Event], object]] = [container.worker().run]
-    dispatcher = getattr(container, "webhook_dispatcher", None)
-    if dispatcher is not None:
-        workers.append(dispatcher().run)
-    threads = [
-        threading.Thread(target=work, args=(stop,), name=f"background-{index}", daemon=True)
-        for index, work in enumerate(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
+class _Background:
+    """The evaluation worker and the webhook dispatcher running as threads of this process."""
+
+    def __init__(self, container: Container) -> None:
+        self._stop = threading.Event()
+        self._runners: list[Any] = [container.worker()]
+        if hasattr(container, "webhook_dispatcher"):
+            self._runners.append(container.webhook_dispatcher())
+        self._threads = [
+            threading.Thread(
+                target=runner.run, args=(self._stop,), name=f"background-{index}", daemon=True
+            )
+            for index, runner in enumerate(self._runners)
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop: the work in hand is finished; idle runners are woken so they stop at once."""
+        self._stop.set()
+        for runner in self._runners:
+            wake = getattr(runner, "wake", None)
+            if wake is not None:
+                wake()
+        for thread in self._threads:
+            thread.join(timeout=timeout)
 
 
 def _install_docs(app: FastAPI) -> None:
