@@ -256,6 +256,10 @@ class DispatchReport:
         }
 
 
+#: The shortest pause between two passes over the log, so that a burst of commits is one pass.
+_COALESCE_SECONDS: Final = 0.25
+
+
 class WebhookDispatcher:
     """Reads the event log into deliveries and sends the due ones, until told to stop.
 
@@ -326,6 +330,9 @@ class WebhookDispatcher:
                 if once and not claimed and not sending:
                     break
                 self._wake.wait(self._poll_interval)
+                # Every commit wakes the dispatcher: a pass at most every _COALESCE_SECONDS
+                # gathers the events of many commits (and costs little when no webhook is set).
+                stop.wait(_COALESCE_SECONDS)
         finally:
             if unlisten is not None:
                 unlisten()

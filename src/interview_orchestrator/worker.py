@@ -25,6 +25,9 @@ from .evaluation.service import EvaluationService
 from .models import EvaluationReport
 from .ports import CommunicationManager, DataStore
 
+#: The shortest pause between two looks for work when the previous one found none.
+_COALESCE_SECONDS = 0.25
+
 
 def worker_name() -> str:
     """``host:pid:random``: unique per worker, readable in ``evaluations.claimed_by``."""
@@ -99,6 +102,10 @@ class EvaluationWorker:
                 if once:
                     break
                 self._wake.wait(self._poll_interval)
+                # Every commit of every session wakes the worker; when the last look found
+                # nothing, look again at most every ``_COALESCE_SECONDS``, so a busy service
+                # costs a few claims a second, not one per event.
+                stop.wait(_COALESCE_SECONDS)
                 self._wake.clear()
         finally:
             if unlisten is not None:
