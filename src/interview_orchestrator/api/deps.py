@@ -23,6 +23,8 @@ from ..session_manager import SessionManager
 
 T = TypeVar("T")
 
+#: Tenants whose managers are kept at once (beyond that the cache starts again).
+_MANAGERS_KEPT = 1024
 _bearer = HTTPBearer(auto_error=False, description="An API key or a session link's token.")
 
 
@@ -92,10 +94,21 @@ def requires(capability: Capability) -> Callable[..., Any]:
 def manager_for(connection: HTTPConnection, principal: Principal) -> SessionManager:
     """A manager that sees only the caller's tenant. Endings it causes by itself (a turn
     budget spent, a time limit passed) are evaluated in the background: a request never waits
-    for an evaluation."""
-    return container_of(connection).session_manager(
-        tenant_id=principal.tenant_id, evaluate="background"
-    )
+    for an evaluation. Managers hold no request's state, so one per tenant is kept and reused
+    (building one re-reads the settings)."""
+    state = connection.app.state
+    managers: dict[str, SessionManager] | None = getattr(state, "tenant_managers", None)
+    if managers is None:
+        managers = state.tenant_managers = {}
+    manager = managers.get(principal.tenant_id)
+    if manager is None:
+        manager = container_of(connection).session_manager(
+            tenant_id=principal.tenant_id, evaluate="background"
+        )
+        if len(managers) >= _MANAGERS_KEPT:
+            managers.clear()
+        managers[principal.tenant_id] = manager
+    return manager
 
 
 def session_of(principal: Principal, session_id: str) -> str:
