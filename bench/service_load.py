@@ -174,8 +174,11 @@ async def interview(
         except (httpx.HTTPError, TimeoutError) as exc:
             result.errors.append(f"{type(exc).__name__}: {exc}")
             listener.cancel()
-        session = await client.get(f"/api/v1/sessions/{sid}", headers=auth)
-        result.expected_events = int(session.json().get("event_count", 0))
+        try:
+            session = await client.get(f"/api/v1/sessions/{sid}", headers=auth)
+            result.expected_events = int(session.json().get("event_count", 0))
+        except httpx.HTTPError as exc:
+            result.errors.append(f"final read: {type(exc).__name__}: {exc}")
 
 
 async def listen(socket_: Any, result: Interview) -> None:
@@ -192,7 +195,11 @@ async def listen(socket_: Any, result: Interview) -> None:
 
 
 async def drive(base: str, key: str, interviews: int, turns: int) -> tuple[list[Interview], float]:
-    limits = httpx.Limits(max_connections=interviews * 2, max_keepalive_connections=interviews)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so that no request
+    # goes out on a connection the server is closing.
+    limits = httpx.Limits(
+        max_connections=interviews * 2, max_keepalive_connections=interviews, keepalive_expiry=3
+    )
     ws_base = base.replace("http://", "ws://", 1)
     results = [Interview() for _ in range(interviews)]
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
