@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+#: The suite runs on every core (pytest-xdist), one test file per worker at a time.
 PYTEST_ARGS ?=
+PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: demo test lint typecheck migrations-check check bench clean
 
@@ -17,12 +19,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/interview-orchestrator demo
 
-## The test suite (PostgreSQL tests run when TEST_POSTGRES_URL is set).
+## The test suite (PostgreSQL tests run when TEST_POSTGRES_URL is set; browser tests when
+## Chromium is installed).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src

@@ -105,6 +105,8 @@ class SessionFields(SessionFieldsV1):
     #: The cursor of the last event: the length of ``events``.
     event_count: int = Field(ge=0)
     phase: Name | None
+    #: Turns answered (the turn budget counts them); 0 in records written before it existed.
+    turn_count: int = Field(default=0, ge=0)
 
 
 class MessageFieldsV1(_Strict):
@@ -246,6 +248,7 @@ def to_record(archived: ArchivedSession) -> SessionRecord:
             tenant_id=session.tenant_id,
             event_count=session.event_count,
             phase=session.phase,
+            turn_count=session.turn_count,
         ),
         messages=[
             MessageFields(
@@ -418,6 +421,7 @@ def to_archived(record: SessionRecord) -> ArchivedSession:
         interviewer_state=interviewer_state,
         event_count=fields.event_count,
         phase=fields.phase,
+        turn_count=fields.turn_count,
     )
     messages = tuple(
         Message(

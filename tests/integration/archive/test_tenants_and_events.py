@@ -52,7 +52,7 @@ def as_version_1(item: dict[str, Any]) -> dict[str, Any]:
     idempotency keys."""
     old = json.loads(json.dumps(item))
     old["version"] = 1
-    for name in ("tenant_id", "event_count", "phase"):
+    for name in ("tenant_id", "event_count", "phase", "turn_count"):
         del old["session"][name]
     for message in old["messages"]:
         del message["client_message_id"], message["reply_to"]
@@ -149,7 +149,7 @@ def test_a_version_1_record_imports_into_the_default_tenant_with_no_event_log(
         (ImportStatus.IMPORTED, DEFAULT_TENANT)
     ]
     assert manager.get_session(session_id) == original.with_changes(
-        tenant_id=DEFAULT_TENANT, event_count=0, phase=None
+        tenant_id=DEFAULT_TENANT, event_count=0, phase=None, turn_count=0
     )
     assert manager.get_transcript(session_id) == [
         replace(m, client_message_id=None, reply_to=None) for m in transcript
