@@ -13,6 +13,7 @@ import pytest
 from tests.planted import SCAN
 
 _postgres_outcomes: dict[str, int] = {"passed": 0, "skipped": 0}
+_browser_outcomes: dict[str, int] = {"passed": 0, "skipped": 0}
 
 
 class _PlantedSecretScan(logging.Handler):
@@ -85,17 +86,18 @@ def _no_ambient_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if "postgres" in report.keywords and report.when in ("setup", "call"):
-        if report.skipped:
-            _postgres_outcomes["skipped"] += 1
-        elif report.passed and report.when == "call":
-            _postgres_outcomes["passed"] += 1
+    for marker, outcomes in (("postgres", _postgres_outcomes), ("browser", _browser_outcomes)):
+        if marker in report.keywords and report.when in ("setup", "call"):
+            if report.skipped:
+                outcomes["skipped"] += 1
+            elif report.passed and report.when == "call":
+                outcomes["passed"] += 1
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A planted secret in any log line fails the run. With REQUIRE_POSTGRES=1 (CI), skipped
-    or absent PostgreSQL tests fail it too. Under pytest-xdist a worker hands its scan to the
-    controller, which judges the whole run."""
+    """A planted secret in any log line fails the run. With REQUIRE_POSTGRES=1 or
+    REQUIRE_BROWSER=1 (CI), skipped or absent PostgreSQL or browser tests fail it too. Under
+    pytest-xdist a worker hands its scan to the controller, which judges the whole run."""
     if _is_worker(session.config):
         session.config.workeroutput["planted_scan"] = {  # type: ignore[attr-defined]
             "scanned": SCAN.scanned,
@@ -104,11 +106,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if SCAN.hits:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    if os.environ.get("REQUIRE_POSTGRES") != "1" or exitstatus != 0:
+    if exitstatus != 0:
         return
-    if _postgres_outcomes["skipped"] or not _postgres_outcomes["passed"]:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        print(
-            f"\nREQUIRE_POSTGRES=1 but PostgreSQL tests passed={_postgres_outcomes['passed']} "
-            f"skipped={_postgres_outcomes['skipped']}: they must run in CI"
-        )
+    for variable, kind, outcomes in (
+        ("REQUIRE_POSTGRES", "PostgreSQL", _postgres_outcomes),
+        ("REQUIRE_BROWSER", "browser", _browser_outcomes),
+    ):
+        if os.environ.get(variable) != "1":
+            continue
+        if outcomes["skipped"] or not outcomes["passed"]:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            print(
+                f"\n{variable}=1 but {kind} tests passed={outcomes['passed']} "
+                f"skipped={outcomes['skipped']}: they must run in CI"
+            )
