@@ -45,6 +45,7 @@ ROUTE_CAPABILITIES: Final[Mapping[tuple[str, str], Capability | None]] = Mapping
         ("DELETE", "/webhooks/{webhook_id}"): Capability.MANAGE_WEBHOOKS,
         ("GET", "/webhooks/{webhook_id}/deliveries"): Capability.MANAGE_WEBHOOKS,
         ("GET", "/stats"): Capability.READ_STATS,
+        ("GET", "/sessions/{session_id}/events"): Capability.READ_EVENTS,
         ("WEBSOCKET", "/sessions/{session_id}/events"): Capability.READ_EVENTS,
     }
 )

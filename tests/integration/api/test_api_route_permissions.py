@@ -48,6 +48,7 @@ DESIGN_WHO: Final[dict[Route, frozenset[str]]] = {
     ("POST", "/sessions/{session_id}/messages"): CONDUCTORS,
     ("POST", "/sessions/{session_id}/messages/retry"): CONDUCTORS,
     ("GET", "/sessions/{session_id}/messages"): READERS,
+    ("GET", "/sessions/{session_id}/events"): READERS,
     ("GET", "/sessions/{session_id}/evaluation"): frozenset(
         {"admin", "service", "reviewer", "review"}
     ),

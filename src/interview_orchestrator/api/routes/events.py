@@ -1,7 +1,8 @@
-"""``WS /sessions/{session_id}/events``: a session's event log after a cursor, then live.
+"""A session's event log: ``GET /sessions/{session_id}/events`` reads it a page at a time (a
+replay, an audit); ``WS /sessions/{session_id}/events`` reads it after a cursor, then live.
 
-Each event is one JSON text frame (``SessionEventOut``: ``id``, ``type``, ``session_id``,
-``data``, ``created_at``), in log order, each once; a client that reconnects with
+The WebSocket: each event is one JSON text frame (``SessionEventOut``: ``id``, ``type``,
+``session_id``, ``data``, ``created_at``), in log order, each once; a client that reconnects with
 ``after=<the last id it saw>`` loses nothing. The token comes in the ``token`` query
 parameter (browsers cannot set headers on a WebSocket) or ``Authorization: Bearer``.
 
@@ -27,10 +28,11 @@ import time
 from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import structlog
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Query, Request, WebSocket
+from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ...access import Capability, Principal
@@ -40,7 +42,7 @@ from ...errors import (
     InterviewPlatformError,
     InvalidInputError,
 )
-from ...models import parse_cursor
+from ...models import MAX_CURSOR, MAX_EVENT_PAGE, parse_cursor
 from ...serialization import SessionEventOut
 from ...session_manager import SessionManager
 from .. import problems
@@ -54,6 +56,7 @@ from ..deps import (
     websocket_token,
 )
 from ..hub import SAFETY_SECONDS, Follower, hub_for
+from ..permissions import Authorized
 
 router = APIRouter(tags=["events"])
 
@@ -308,4 +311,41 @@ async def session_events(websocket: WebSocket, session_id: str) -> None:
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             "principal": None if principal is None else f"{principal.kind}:{principal.id}",
         },
+    )
+
+
+class EventPage(BaseModel):
+    items: list[SessionEventOut]
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null when this page ends the log as "
+        "it is now (it grows while the session runs: read again later, or follow the "
+        "WebSocket)."
+    )
+
+
+@router.get(
+    "/sessions/{session_id}/events",
+    response_model=EventPage,
+    summary="The session's event log after a cursor, a page at a time",
+    description="The same events, in the same order and shape, as the WebSocket's frames: "
+    "for a replay of the session's timeline or an audit, where a socket is not wanted.",
+)
+async def read_events(
+    request: Request,
+    session_id: str,
+    principal: Authorized,
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_CURSOR, description="The `id` of the last event already read (0: all)."),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_EVENT_PAGE, description="At most this many events.")
+    ] = PAGE,
+) -> EventPage:
+    sid = session_of(principal, session_id)
+    manager = manager_for(request, principal)
+    events = await run_sync(request, lambda: manager.events(sid, after=after, limit=limit))
+    return EventPage(
+        items=[SessionEventOut.from_domain(event) for event in events],
+        next_after=events[-1].id if len(events) == limit else None,
     )
