@@ -50,7 +50,10 @@ class MessagePage(BaseModel):
 
 class EndOut(BaseModel):
     session: SessionOut
-    evaluation: EvaluationReportOut
+    evaluation: EvaluationReportOut | None = Field(
+        description="The evaluation (PENDING: generated in the background); null for a "
+        "candidate's link, which never sees its evaluation."
+    )
 
 
 class RetryEvaluationIn(_Body):

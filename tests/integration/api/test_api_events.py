@@ -73,3 +73,34 @@ def test_a_limit_beyond_a_page_is_refused(client: TestClient, callers: Callers) 
     )
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_candidate_link_learns_the_evaluations_status_but_never_its_score(
+    client: TestClient, callers: Callers
+) -> None:
+    sid = _interview(callers)
+    callers.container.worker().run_one()  # READY, with a score
+    updates = [
+        event["data"]
+        for event in _read(client, sid, callers.link(sid, "candidate"))["items"]
+        if event["type"] == "evaluation.updated"
+    ]
+    assert [data["status"] for data in updates] == ["pending", "running", "ready"]
+    assert all(set(data) == {"status"} for data in updates)
+    reviewer = [
+        event["data"]
+        for event in _read(client, sid, callers.link(sid, "review"))["items"]
+        if event["type"] == "evaluation.updated"
+    ]
+    assert reviewer[-1]["overall_score"] is not None
+
+
+def test_a_candidate_link_that_ends_its_interview_gets_no_evaluation(
+    client: TestClient, callers: Callers
+) -> None:
+    sid = callers.session()
+    token = callers.link(sid, "candidate")
+    ended = client.post(f"{API}/sessions/{sid}/end", headers=bearer(token))
+    assert ended.status_code == 202, ended.text
+    assert ended.json()["session"]["status"] == "completed"
+    assert ended.json()["evaluation"] is None

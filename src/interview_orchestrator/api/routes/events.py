@@ -27,7 +27,7 @@ import asyncio
 import time
 from collections.abc import Coroutine
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Final
 
 import structlog
@@ -35,14 +35,14 @@ from fastapi import APIRouter, Query, Request, WebSocket
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from ...access import Capability, Principal
+from ...access import Capability, LinkKind, Principal
 from ...errors import (
     AuthenticationError,
     DataStoreError,
     InterviewPlatformError,
     InvalidInputError,
 )
-from ...models import MAX_CURSOR, MAX_EVENT_PAGE, parse_cursor
+from ...models import MAX_CURSOR, MAX_EVENT_PAGE, EventType, SessionEvent, parse_cursor
 from ...serialization import SessionEventOut
 from ...session_manager import SessionManager
 from .. import problems
@@ -110,13 +110,21 @@ def parse_after(raw: str | None) -> int:
     return parse_cursor(int(raw))
 
 
+def shown_to(principal: Principal, event: SessionEvent) -> SessionEventOut:
+    """The event as ``principal`` may see it: a candidate's link never learns its evaluation,
+    so its ``evaluation.updated`` events carry the status and nothing of the result."""
+    if principal.role == LinkKind.CANDIDATE.value and event.type is EventType.EVALUATION_UPDATED:
+        event = replace(event, data={"status": event.data.get("status")})
+    return SessionEventOut.from_domain(event)
+
+
 def _frames(
-    manager: SessionManager, session_id: str, after: int, limit: int
+    manager: SessionManager, principal: Principal, session_id: str, after: int, limit: int
 ) -> list[tuple[int, str]]:
     """A page of the log as ``(id, frame)`` (serialized in the worker thread, not on the
     loop)."""
     return [
-        (event.id, SessionEventOut.from_domain(event).model_dump_json())
+        (event.id, shown_to(principal, event).model_dump_json())
         for event in manager.events(session_id, after=after, limit=limit)
     ]
 
@@ -128,6 +136,7 @@ class EventStream:
         self,
         websocket: WebSocket,
         *,
+        principal: Principal,
         token: str | None,
         session_id: str,
         manager: SessionManager,
@@ -135,6 +144,7 @@ class EventStream:
         heartbeat: float,
     ) -> None:
         self._websocket = websocket
+        self._principal = principal
         self._token = token
         self._session_id = session_id
         self._manager = manager
@@ -160,6 +170,7 @@ class EventStream:
         settings = await run_sync(websocket, container_of(websocket).settings)
         return cls(
             websocket,
+            principal=principal,
             token=token,
             session_id=sid,
             manager=manager_for(websocket, principal),
@@ -195,7 +206,13 @@ class EventStream:
             limit = min(PAGE, SEND_QUEUE_FRAMES - self._queue.qsize())
             try:
                 frames = await run_sync(
-                    self._websocket, _frames, self._manager, self._session_id, self._cursor, limit
+                    self._websocket,
+                    _frames,
+                    self._manager,
+                    self._principal,
+                    self._session_id,
+                    self._cursor,
+                    limit,
                 )
             except DataStoreError:  # the log is the truth: read again after a pause
                 self._log.warning(
@@ -346,6 +363,6 @@ async def read_events(
     manager = manager_for(request, principal)
     events = await run_sync(request, lambda: manager.events(sid, after=after, limit=limit))
     return EventPage(
-        items=[SessionEventOut.from_domain(event) for event in events],
+        items=[shown_to(principal, event) for event in events],
         next_after=events[-1].id if len(events) == limit else None,
     )

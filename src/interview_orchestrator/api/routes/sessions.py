@@ -7,7 +7,7 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Header, Query, Request, status
 
-from ...access import Principal
+from ...access import LinkKind, Principal
 from ...errors import InvalidInputError
 from ...models import SessionConfig, SessionStatus, parse_session_id
 from ...serialization import EvaluationReportOut, SessionOut
@@ -157,7 +157,8 @@ async def end_session(request: Request, session_id: str, principal: Authorized) 
     manager = manager_for(request, principal)
     report = await run_sync(request, lambda: manager.end_session(sid, evaluate="background"))
     session = await run_sync(request, manager.get_session, sid)
+    candidate = principal.role == LinkKind.CANDIDATE.value
     return EndOut(
         session=SessionOut.from_domain(session),
-        evaluation=EvaluationReportOut.from_domain(report),
+        evaluation=None if candidate else EvaluationReportOut.from_domain(report),
     )
