@@ -78,7 +78,7 @@ def test_a_whole_interview_through_the_api(
     ended = client.post(f"{API}/sessions/{sid}/end", headers=candidate)
     assert ended.status_code == 202
     assert ended.json()["session"]["status"] == "completed"
-    assert ended.json()["evaluation"]["status"] == "pending"
+    assert ended.json()["evaluation"] is None  # a candidate never sees its evaluation
     pending = client.get(f"{API}/sessions/{sid}/evaluation", headers=reviewer)
     assert (pending.status_code, pending.json()["status"]) == (200, "pending")
 
