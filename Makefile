@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 PARALLEL ?= -n auto --dist loadfile
 
-.PHONY: demo test lint typecheck migrations-check check bench clean
+.PHONY: demo test lint typecheck migrations-check check bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP)
 ## Chromium is installed).
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
+
+## The pages' screenshots in docs/screenshots/ (the browser tests, with Chromium installed).
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -5,13 +5,15 @@ on loopback, on a SQLite file of the module's own.
 Fixtures: ``service`` (the running server and a ``Container`` on its database, to make keys,
 sessions and links directly), ``browser`` (one Chromium per worker), ``page`` (a fresh
 context per test whose console errors and uncaught exceptions fail the test), and
-``screenshot`` (saves a PNG into ``docs/screenshots/``, which the README shows).
+``screenshot`` (a PNG; into ``docs/screenshots/``, which the README shows, with
+``UPDATE_SCREENSHOTS=1``).
 Without Chromium every test here is skipped — unless ``REQUIRE_BROWSER=1`` (CI), which makes
 the run fail instead.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -146,13 +148,19 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def screenshot() -> Any:
-    """``screenshot(page, "name")``: docs/screenshots/name.png, for the README."""
+def screenshot(tmp_path: Path) -> Any:
+    """``screenshot(page, "name")``: a full-page PNG. With ``UPDATE_SCREENSHOTS=1`` it goes to
+    docs/screenshots/ (what the README shows; ``make screenshots``), otherwise to the test's
+    temporary directory, so that a test run does not rewrite tracked files."""
+    target_dir = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
 
     def take(target: Any, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        target.screenshot(path=str(path), full_page=True)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        path = target_dir / f"{name}.png"
+        if hasattr(target, "goto"):  # a page: all of it
+            target.screenshot(path=str(path), full_page=True)
+        else:  # a locator: that element
+            target.screenshot(path=str(path))
         return path
 
     return take

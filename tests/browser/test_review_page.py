@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +19,6 @@ from interview_orchestrator.models import EvaluationReport
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TENANT = "default"
 #: The candidate's turns: the offline rubric scores some dimensions from these and finds no
 #: evidence for others; one holds markup that must show as text; one is a whiteboard.
@@ -170,7 +168,7 @@ def test_a_whiteboard_export_reads_as_its_shapes_and_connections(review: Any) ->
 
 
 def test_the_replay_steps_through_the_timeline_from_the_opening_question_to_the_end(
-    review: Any, finished: Finished
+    review: Any, finished: Finished, screenshot: Any
 ) -> None:
     slider = review.get_by_label("Replay position")
     shown = review.locator("#replay-messages > li:not([hidden])")
@@ -200,8 +198,7 @@ def test_the_replay_steps_through_the_timeline_from_the_opening_question_to_the_
     expect(shown).to_have_count(1)
     slider.fill(str(last // 2))
     review.locator("#replay").scroll_into_view_if_needed()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    review.locator("#replay").screenshot(path=str(SCREENSHOTS / "review-replay.png"))
+    screenshot(review.locator("#replay"), "review-replay")
 
 
 def test_printing_shows_the_report_and_transcript_without_controls(

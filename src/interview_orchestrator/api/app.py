@@ -27,7 +27,6 @@ from fastapi.staticfiles import StaticFiles
 
 from ..container import Container
 from ..logging import scrub_logger
-from ..web import install_pages
 from . import problems
 from .hub import close_hub
 from .routes import ROUTERS
@@ -104,6 +103,8 @@ def create_app(container: Container | None = None, *, background_work: bool = Fa
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     _install_docs(app)
+    from ..web import install_pages  # the pages use the API's dependencies: imported last
+
     install_pages(app)
     _install_request_log(app)
     return app
