@@ -65,3 +65,9 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path: Path, processes: Proce
     assert frames[-1]["type"] == "session.completed"
     candidate = [f["data"]["message"] for f in frames if f["type"] == "message.created"][1]
     assert candidate["content"].startswith("I would start with the read path")
+
+    # The candidate's page the walk-through points at is served (its link still valid).
+    (page_url,) = re.findall(r"the candidate's page: (\S+)", ran.stderr)
+    page = httpx.get(page_url.replace(DOCUMENTED_ADDRESS, address), timeout=DEADLINE)
+    assert page.status_code == 200
+    assert "/static/js/interview.js" in page.text
