@@ -37,28 +37,32 @@ class PendingEvent:
     message_seq: int | None = None
 
 
+#: Events with, for a message.created event, its message's columns (prefixed ``m_``): what
+#: ``EventCodec.decode`` reads. Readers add their own WHERE and ORDER BY.
+EVENTS_WITH_MESSAGE: Final = select(
+    EVENTS,
+    MESSAGES.c.seq.label("m_seq"),
+    MESSAGES.c.role.label("m_role"),
+    MESSAGES.c.mode.label("m_mode"),
+    MESSAGES.c.content.label("m_content"),
+    MESSAGES.c.created_at.label("m_created_at"),
+    MESSAGES.c.late.label("m_late"),
+    MESSAGES.c.client_message_id.label("m_client_message_id"),
+    MESSAGES.c.reply_to.label("m_reply_to"),
+).select_from(
+    EVENTS.outerjoin(
+        MESSAGES,
+        and_(
+            MESSAGES.c.session_id == EVENTS.c.session_id,
+            MESSAGES.c.seq == EVENTS.c.message_seq,
+        ),
+    )
+)
+
 _EVENTS_AFTER: Final = (
-    select(
-        EVENTS,
-        MESSAGES.c.seq.label("m_seq"),
-        MESSAGES.c.role.label("m_role"),
-        MESSAGES.c.mode.label("m_mode"),
-        MESSAGES.c.content.label("m_content"),
-        MESSAGES.c.created_at.label("m_created_at"),
-        MESSAGES.c.late.label("m_late"),
-        MESSAGES.c.client_message_id.label("m_client_message_id"),
-        MESSAGES.c.reply_to.label("m_reply_to"),
+    EVENTS_WITH_MESSAGE.where(
+        EVENTS.c.session_id == bindparam("b_id"), EVENTS.c.seq > bindparam("b_after")
     )
-    .select_from(
-        EVENTS.outerjoin(
-            MESSAGES,
-            and_(
-                MESSAGES.c.session_id == EVENTS.c.session_id,
-                MESSAGES.c.seq == EVENTS.c.message_seq,
-            ),
-        )
-    )
-    .where(EVENTS.c.session_id == bindparam("b_id"), EVENTS.c.seq > bindparam("b_after"))
     .order_by(EVENTS.c.seq)
     .limit(bindparam("b_limit", type_=Integer))
 )

@@ -75,7 +75,8 @@ from ..ports import (
     WebhookDelivery,
 )
 from .codecs import EventCodec, WebhookCodec, WebhookDeliveryCodec, decoded
-from .schema import DISPATCH_CURSORS, EVENTS, MESSAGES, WEBHOOK_DELIVERIES, WEBHOOKS
+from .events import EVENTS_WITH_MESSAGE
+from .schema import DISPATCH_CURSORS, EVENTS, WEBHOOK_DELIVERIES, WEBHOOKS
 from .transactions import Transactions, require_aware
 
 #: More gap ranges than this (a pathological run of rollbacks) are merged into one range:
@@ -102,28 +103,8 @@ _EVENT_HEADS: Final = select(
 )
 
 #: Events by their global id, with the text of a message.created event's message joined.
-_EVENTS_BY_ID: Final = (
-    select(
-        EVENTS,
-        MESSAGES.c.seq.label("m_seq"),
-        MESSAGES.c.role.label("m_role"),
-        MESSAGES.c.mode.label("m_mode"),
-        MESSAGES.c.content.label("m_content"),
-        MESSAGES.c.created_at.label("m_created_at"),
-        MESSAGES.c.late.label("m_late"),
-        MESSAGES.c.client_message_id.label("m_client_message_id"),
-        MESSAGES.c.reply_to.label("m_reply_to"),
-    )
-    .select_from(
-        EVENTS.outerjoin(
-            MESSAGES,
-            and_(
-                MESSAGES.c.session_id == EVENTS.c.session_id,
-                MESSAGES.c.seq == EVENTS.c.message_seq,
-            ),
-        )
-    )
-    .where(EVENTS.c.id.in_(bindparam("b_ids", expanding=True)))
+_EVENTS_BY_ID: Final = EVENTS_WITH_MESSAGE.where(
+    EVENTS.c.id.in_(bindparam("b_ids", expanding=True))
 )
 
 
