@@ -45,44 +45,87 @@ SENSITIVE_KEYS: Final = frozenset(
 )
 _TOP_LEVEL: Final = ("timestamp", "level", "component", "operation", "message", "session_id")
 
-_PATTERNS: Final = (
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail addresses
-    re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"),  # API keys in the OpenAI style
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
-    # The service's own tokens (keys, links) and webhook signing secrets, wherever they occur,
-    # and any token passed in a query string (WebSocket URLs).
-    re.compile(r"\b(?:iok|iol)_[A-Za-z0-9_-]{6,}"),
-    re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]{8,}"),
-    re.compile(r"(?i)(?<=[?&]token=)[^&\s\"']+"),
-    re.compile(r"(?<![\w-])\+?\d[\d ().-]{7,}\d(?![\w-])"),  # phone numbers
+#: Longer string values are clipped (``clip``) before they are scrubbed and logged.
+MAX_LOGGED_CHARS: Final = 2000
+
+# Every quantifier that meets a long run is possessive (it never gives back what it took) or
+# bounded, and a run is entered only at its start (the look-behinds): scrubbing costs time
+# linear in the text, whatever the text.
+_SECRETS: Final = (
+    re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++"),  # e-mail addresses
+    re.compile(
+        r"\b(?:(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}+"  # API keys in the OpenAI style
+        r"|(?i:bearer)\s++[A-Za-z0-9._~+/=-]{8,}+"
+        # The service's own tokens (keys, links) and webhook signing secrets, wherever they are.
+        r"|(?:iok|iol)_[A-Za-z0-9_-]{6,}+"
+        r"|whsec_[A-Za-z0-9+/=_-]{8,}+)"
+    ),
+    re.compile(r"(?<=[?&](?i:token)=)[^&\s\"']++"),  # any token in a query string (WebSockets)
 )
+#: Seven digits or more ahead, among the separators of phone numbers.
+_SEVEN_DIGITS: Final = r"(?=\(?\d(?:[ ().-]*+\d){6})"
+#: Numbers: the shapes kept as they are (ids, ISO dates and times, IPv4 addresses), tried
+#: first at each position so that no phone number is seen inside them, then phone-number
+#: candidates, which ``_phone_or_number`` tells apart: seven digits or more among the
+#: separators of phone numbers, from the start of a run (not inside a word; unless a + opens
+#: it, not right after a number and a separator) to its last digit. The cheap look-behinds
+#: come first, so that the look-ahead only runs at the start of a run.
+_NUMBERS: Final = re.compile(
+    r"(?P<kept>\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+    r"|\b\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d++)?+)?+(?:Z|[+-]\d\d:?\d\d)?+)?+(?!\d)"
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?!\.?\d))"
+    rf"|(?<![\w+-])(?:\+{_SEVEN_DIGITS}|(?<!\d[ ().-]){_SEVEN_DIGITS})\(?\d++(?:[ ().-]++\d++)*+"
+)
+_WITHOUT_DIGITS: Final = str.maketrans("", "", "0123456789")
+#: Clipping drops a trailing run of these too: the start of a phone number cut in half.
+_PHONE_CHARS: Final = "0123456789+() .-\t\n\r"
 
 
-_UUID: Final = re.compile(
-    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-)
+def _phone_or_number(match: re.Match[str]) -> str:
+    """A phone number is redacted: seven digits or more, written with a leading ``+`` or
+    separated by spaces, dashes, parentheses or (in three groups or more) dots. Kept: plain
+    integers, ranges (``8000-8080``), decimals, dotted versions with a one-digit part, and
+    the shapes ``_NUMBERS`` keeps."""
+    found = match.group(0)
+    separators = found.translate(_WITHOUT_DIGITS)
+    if match.group("kept") or separators in ("", "-"):
+        return found
+    dotted = bool(separators) and set(separators) == {"."}
+    if dotted and (len(separators) < 2 or min(map(len, found.split("."))) == 1):
+        return found
+    return REDACTED
 
 
 def scrub_text(text: str) -> str:
-    """``text`` with e-mail addresses, phone numbers and API keys replaced. Ids (UUIDs) are
+    """``text`` with e-mail addresses, phone numbers, API keys and tokens replaced, in time
+    linear in ``text``. Ids (UUIDs), ISO dates and times, IPv4 addresses and plain integers are
     kept: their digit runs are not phone numbers."""
-    ids: list[str] = []
-
-    def hold(match: re.Match[str]) -> str:
-        ids.append(match.group(0))
-        return f"\x00{len(ids) - 1}\x00"
-
-    text = _UUID.sub(hold, text)
-    for pattern in _PATTERNS:
+    for pattern in _SECRETS:
         text = pattern.sub(REDACTED, text)
-    return re.sub("\x00(\\d+)\x00", lambda m: ids[int(m.group(1))], text) if ids else text
+    return _NUMBERS.sub(_phone_or_number, text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, with a marker saying how many were left out.
+
+    The cut never keeps the start of a word it splits (nor a phone number's): a secret cut in
+    half would no longer match its pattern and would leak."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit]
+    if not (kept[-1:].isspace() or text[limit].isspace()):
+        words = kept.rsplit(None, 1)
+        kept = words[0] if len(words) == 2 else ""
+    kept = kept.rstrip(_PHONE_CHARS)
+    marker = f"[{len(text) - len(kept)} more characters]"
+    return f"{kept} {marker}" if kept else marker
 
 
 def _scrub(value: Any, *, by_key: bool, depth: int = 0) -> Any:
     if depth > 12:
         return REDACTED
     if isinstance(value, str):
-        return scrub_text(value)
+        return scrub_text(clip(value, MAX_LOGGED_CHARS))
     if isinstance(value, Mapping):
         return {
             k: (
@@ -195,7 +238,7 @@ class ScrubbingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             return True
-        scrubbed = scrub_text(message)
+        scrubbed = scrub_text(clip(message, MAX_LOGGED_CHARS))
         if scrubbed != message:
             record.msg, record.args = scrubbed, ()
         return True

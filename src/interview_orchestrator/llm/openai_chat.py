@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import openai
 
 from ..errors import InterviewPlatformError, InvalidInputError, ProviderError, ProviderResponseError
-from ..logging import scrub_text
+from ..logging import clip, scrub_text
 from ..ports import ChatModel, ChatRequest, ChatResponse, ResponseSchema, TokenUsage
 from ..settings import OpenAISettings
 from .tokens import estimate_messages, estimate_tokens
@@ -228,8 +228,8 @@ def _detail(exc: BaseException) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         message = body["message"]
-    text = scrub_text(" ".join(str(message).split()))
-    return text if len(text) <= _MAX_DETAIL_CHARS else text[: _MAX_DETAIL_CHARS - 1] + "…"
+    # Clipped before it is scrubbed: a server may answer with a body of any length.
+    return scrub_text(clip(" ".join(str(message).split()), _MAX_DETAIL_CHARS))
 
 
 if TYPE_CHECKING:
