@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +21,7 @@ from types import MappingProxyType
 from typing import Final
 
 from .errors import InvalidInputError
-from .models import _preview
+from .models import _preview, _require_printable
 
 #: Token prefixes say what a token is, so that a leaked one is recognisable (secret scanners).
 KEY_PREFIX: Final = "iok_"
@@ -27,6 +29,7 @@ LINK_PREFIX: Final = "iol_"
 MAX_KEY_NAME_CHARS: Final = 100
 MIN_LINK_MINUTES: Final = 1
 MAX_LINK_MINUTES: Final = 60 * 24 * 90
+_REQUEST_KIND: Final = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
 
 
 class KeyRole(StrEnum):
@@ -179,7 +182,27 @@ def parse_key_name(value: object) -> str:
         )
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise InvalidInputError("a key's name must not contain control characters")
+    _require_printable(value, "a key's name")
     return value.strip()
+
+
+def parse_resource_id(value: object, kind: str) -> str:
+    """A key's or link's id in canonical form (ids are UUIDs), or ``InvalidInputError``."""
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            return str(uuid.UUID(value.strip()))
+        except ValueError:
+            pass
+    raise InvalidInputError(f"malformed {kind} id {_preview(value)}: expected a UUID")
+
+
+def parse_request_kind(value: object) -> str:
+    """The kind of request a rate limit counts: a short lower-case name (part of a bucket)."""
+    if not isinstance(value, str) or not _REQUEST_KIND.fullmatch(value):
+        raise InvalidInputError(
+            f"a request kind must be a short lower-case name, got {_preview(value)}"
+        )
+    return value
 
 
 def parse_key_role(value: object) -> KeyRole:

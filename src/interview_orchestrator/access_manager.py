@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import structlog
 
@@ -23,11 +23,14 @@ from .access import (
     parse_key_name,
     parse_key_role,
     parse_link_kind,
+    parse_request_kind,
+    parse_resource_id,
 )
 from .clock import Clock, utc_now
 from .errors import (
     AuthenticationError,
     InterviewPlatformError,
+    InvalidInputError,
     RateLimitedError,
     ResourceNotFoundError,
 )
@@ -96,6 +99,7 @@ class AccessManager:
         return self._store.list_keys(tenant)
 
     def revoke_key(self, key_id: str, tenant_id: str | None = None) -> ApiKey:
+        key_id = parse_resource_id(key_id, "key")
         tenant = None if tenant_id is None else parse_tenant_id(tenant_id)
         key = self._store.revoke_key(key_id, now=self._clock(), tenant_id=tenant)
         self._log.info("key revoked", operation="revoke_key", metadata={"key_id": key.id})
@@ -107,6 +111,8 @@ class AccessManager:
         self, session: Session, kind: str, expires_in_minutes: int
     ) -> tuple[SessionLink, str]:
         """A link to ``session`` (already checked to be the caller's tenant's) and its token."""
+        if not isinstance(session, Session):
+            raise InvalidInputError(f"session must be a Session, got {type(session).__name__}")
         link_kind = parse_link_kind(kind)
         lifetime = link_lifetime(expires_in_minutes)
         issued = issue_token(LINK_PREFIX)
@@ -131,6 +137,8 @@ class AccessManager:
 
     def revoke_link(self, link_id: str, *, tenant_id: str) -> SessionLink:
         """Revoke a link of ``tenant_id`` (another tenant's is "does not exist")."""
+        link_id = parse_resource_id(link_id, "link")
+        tenant_id = parse_tenant_id(tenant_id)
         link = self._store.get_link(link_id)
         if link is None or link.tenant_id != tenant_id:
             raise ResourceNotFoundError("link", link_id)
@@ -150,7 +158,7 @@ class AccessManager:
     def authenticate(self, token: str | None) -> Principal:
         """Who ``token`` stands for, or ``AuthenticationError`` (missing, unknown, revoked or
         expired: the same answer, so that a guesser learns nothing)."""
-        if not token or len(token) > _MAX_TOKEN_CHARS:
+        if not _token_shaped(token):
             raise AuthenticationError("a valid bearer token is required")
         token_hash = hash_token(token)
         now = self._clock()
@@ -179,13 +187,18 @@ class AccessManager:
 
     def link_of(self, token: str) -> SessionLink | None:
         """The link a token names, usable or not (pages tell an expired link from a bad one)."""
-        if not token.startswith(LINK_PREFIX) or len(token) > _MAX_TOKEN_CHARS:
+        if not _token_shaped(token) or not token.startswith(LINK_PREFIX):
             return None
         return self._store.link_by_token_hash(hash_token(token))
 
     def count_request(self, principal: Principal, kind: str) -> None:
         """Count a request that spends AI; ``RateLimitedError`` (with the seconds until the
         window ends) when the caller is over its limit."""
+        if not isinstance(principal, Principal):
+            raise InvalidInputError(
+                f"principal must be a Principal, got {type(principal).__name__}"
+            )
+        kind = parse_request_kind(kind)
         now = self._clock()
         window = self._rate_limit.window.total_seconds()
         start = _window_start(now, window)
@@ -201,6 +214,17 @@ class AccessManager:
     @property
     def link_kinds(self) -> tuple[str, ...]:
         return tuple(kind.value for kind in LinkKind)
+
+
+def _token_shaped(token: object) -> TypeGuard[str]:
+    """Tokens are short printable ASCII (a prefix and URL-safe base64): anything else is no
+    token, answered before anything is hashed or looked up."""
+    return (
+        isinstance(token, str)
+        and 0 < len(token) <= _MAX_TOKEN_CHARS
+        and token.isascii()
+        and token.isprintable()
+    )
 
 
 def _window_start(now: datetime, window_seconds: float) -> datetime:

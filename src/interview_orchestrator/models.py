@@ -88,16 +88,64 @@ DEFAULT_TENANT: Final = "default"
 DEFAULT_TEMPLATE: Final = "system_design"
 DEFAULT_PROVIDER: Final = "offline"
 
-_NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+# Patterns are matched with ``fullmatch``: ``$`` would also match before a final newline.
+_NAME_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 #: Tenant ids name organisations in URLs, logs and keys: short, ASCII, no separators that
 #: would need escaping.
-_TENANT_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_CLIENT_ID_PATTERN: Final = re.compile(r"^[\x21-\x7e]{1,128}$")
+_TENANT_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_CLIENT_ID_PATTERN: Final = re.compile(r"[\x21-\x7e]{1,128}")
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
 #: Unicode categories a user id may not contain: controls, invisible formatting (bidi
 #: overrides such as U+202E, zero-width characters), surrogates, line/paragraph separators.
 #: An id is shown in admin tables and logs, where these could disguise one id as another.
 _NON_PRINTING_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+#: Unicode's Default_Ignorable_Code_Point property: code points a renderer shows as nothing
+#: (fillers, variation selectors, the combining grapheme joiner, tags ...), so that
+#: "admin\u3164" looks exactly like "admin". Python has no API for the property; these are
+#: the ranges of DerivedCoreProperties.txt, Unicode 14.0.0 (the version of this Python's
+#: ``unicodedata``; unchanged since), https://www.unicode.org/Public/14.0.0/ucd/
+#: DerivedCoreProperties.txt, "Total code points: 4174".
+DEFAULT_IGNORABLE_RANGES: Final[tuple[tuple[int, int], ...]] = (
+    (0x00AD, 0x00AD),  # SOFT HYPHEN
+    (0x034F, 0x034F),  # COMBINING GRAPHEME JOINER
+    (0x061C, 0x061C),  # ARABIC LETTER MARK
+    (0x115F, 0x1160),  # HANGUL CHOSEONG FILLER..HANGUL JUNGSEONG FILLER
+    (0x17B4, 0x17B5),  # KHMER VOWEL INHERENT AQ..KHMER VOWEL INHERENT AA
+    (0x180B, 0x180D),  # MONGOLIAN FREE VARIATION SELECTOR ONE..THREE
+    (0x180E, 0x180E),  # MONGOLIAN VOWEL SEPARATOR
+    (0x180F, 0x180F),  # MONGOLIAN FREE VARIATION SELECTOR FOUR
+    (0x200B, 0x200F),  # ZERO WIDTH SPACE..RIGHT-TO-LEFT MARK
+    (0x202A, 0x202E),  # LEFT-TO-RIGHT EMBEDDING..RIGHT-TO-LEFT OVERRIDE
+    (0x2060, 0x2064),  # WORD JOINER..INVISIBLE PLUS
+    (0x2065, 0x2065),  # <reserved-2065>
+    (0x2066, 0x206F),  # LEFT-TO-RIGHT ISOLATE..NOMINAL DIGIT SHAPES
+    (0x3164, 0x3164),  # HANGUL FILLER
+    (0xFE00, 0xFE0F),  # VARIATION SELECTOR-1..VARIATION SELECTOR-16
+    (0xFEFF, 0xFEFF),  # ZERO WIDTH NO-BREAK SPACE
+    (0xFFA0, 0xFFA0),  # HALFWIDTH HANGUL FILLER
+    (0xFFF0, 0xFFF8),  # <reserved-FFF0>..<reserved-FFF8>
+    (0x1BCA0, 0x1BCA3),  # SHORTHAND FORMAT LETTER OVERLAP..SHORTHAND FORMAT UP STEP
+    (0x1D173, 0x1D17A),  # MUSICAL SYMBOL BEGIN BEAM..MUSICAL SYMBOL END PHRASE
+    (0xE0000, 0xE0000),  # <reserved-E0000>
+    (0xE0001, 0xE0001),  # LANGUAGE TAG
+    (0xE0002, 0xE001F),  # <reserved-E0002>..<reserved-E001F>
+    (0xE0020, 0xE007F),  # TAG SPACE..CANCEL TAG
+    (0xE0080, 0xE00FF),  # <reserved-E0080>..<reserved-E00FF>
+    (0xE0100, 0xE01EF),  # VARIATION SELECTOR-17..VARIATION SELECTOR-256
+    (0xE01F0, 0xE0FFF),  # <reserved-E01F0>..<reserved-E0FFF>
+)
+#: Blank-looking characters outside that property: U+2800 BRAILLE PATTERN BLANK renders as
+#: an empty cell. (The Hangul fillers U+115F, U+1160, U+3164 and U+FFA0 are default-ignorable.)
+BLANK_LOOKING: Final = frozenset({0x2800})
+_INVISIBLE: Final = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in DEFAULT_IGNORABLE_RANGES
+    )
+    + "".join(re.escape(chr(code)) for code in sorted(BLANK_LOOKING))
+    + "]"
+)
 
 
 def new_id() -> str:
@@ -120,7 +168,9 @@ def parse_session_id(value: object) -> str:
 
 
 def parse_user_id(value: object) -> str:
-    """A user id as stored: a non-blank string of printable characters, at most 128 long."""
+    """A user id as stored and looked up: a non-blank string of visible characters, at most
+    128 long, in Unicode normal form C, so that two spellings of one name ("jos\u00e9" and
+    "jose\u0301") are one candidate and no invisible character can make a look-alike."""
     if not isinstance(value, str):
         raise InvalidInputError(f"user id must be a string, got {type(value).__name__}")
     text = value.strip()
@@ -137,6 +187,17 @@ def parse_user_id(value: object) -> str:
             "(a control, invisible formatting or bidirectional-override character, or a "
             "lone surrogate)"
         )
+    invisible = _INVISIBLE.search(text)
+    if invisible is not None:
+        code = ord(invisible.group())
+        name = unicodedata.name(invisible.group(), "unassigned")
+        raise InvalidInputError(
+            f"user id must not contain invisible characters, found U+{code:04X} ({name}): "
+            "it would look like another id"
+        )
+    text = unicodedata.normalize("NFC", text)
+    if len(text) > MAX_USER_ID_CHARS:
+        raise InvalidInputError(f"user id is longer than {MAX_USER_ID_CHARS} characters")
     return text
 
 
@@ -144,7 +205,7 @@ def parse_tenant_id(value: object) -> str:
     """A tenant id: 1-64 ASCII letters, digits, '_', '-', '.', starting with a letter or digit."""
     if not isinstance(value, str):
         raise InvalidInputError(f"tenant id must be a string, got {type(value).__name__}")
-    if not _TENANT_PATTERN.match(value):
+    if not _TENANT_PATTERN.fullmatch(value):
         raise InvalidInputError(
             f"malformed tenant id {_preview(value)}: use 1-64 ASCII letters, digits, '_', '-' "
             "or '.', starting with a letter or digit"
@@ -156,7 +217,7 @@ def parse_client_message_id(value: object) -> str:
     """A caller's idempotency key for one message: 1-128 printable ASCII characters."""
     if not isinstance(value, str):
         raise InvalidInputError(f"client_message_id must be a string, got {type(value).__name__}")
-    if not _CLIENT_ID_PATTERN.match(value):
+    if not _CLIENT_ID_PATTERN.fullmatch(value):
         raise InvalidInputError(
             f"malformed client_message_id {_preview(value)}: use 1-{MAX_CLIENT_MESSAGE_ID_CHARS} "
             "printable ASCII characters without spaces (a UUID, say)"
@@ -304,6 +365,7 @@ class SessionConfig:
                 raise InvalidInputError("ai_model must be a non-empty string or None")
             if len(self.ai_model) > 200 or _CONTROL_CHARS.search(self.ai_model):
                 raise InvalidInputError("ai_model must be a model name of at most 200 characters")
+            _require_printable(self.ai_model, "ai_model")
             object.__setattr__(self, "ai_model", self.ai_model.strip())
 
         _check_max_turns(self.max_turns)
@@ -349,6 +411,10 @@ class SessionConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionConfig:
+        if not isinstance(data, Mapping):
+            raise InvalidInputError(
+                f"a session config must be a JSON object (a mapping), got {type(data).__name__}"
+            )
         known = {
             "enabled_modes",
             "ai_provider",
@@ -360,9 +426,12 @@ class SessionConfig:
             "fallback_provider",
             "max_turns",
         }
-        unknown = sorted(set(data) - known)
+        unknown = sorted(_preview(name) for name in set(data) - known)
         if unknown:
-            raise InvalidInputError(f"unknown session config field(s): {', '.join(unknown)}")
+            shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" * (len(unknown) > 5))
+            raise InvalidInputError(
+                f"unknown session config field(s): {shown}; known: {', '.join(sorted(known))}"
+            )
         return cls(**{k: v for k, v in data.items()})
 
 
@@ -376,12 +445,30 @@ def _check_max_turns(value: object) -> None:
 
 
 def _parse_name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _NAME_PATTERN.match(value.strip().lower()):
-        raise InvalidInputError(
-            f"{what} must be a short lowercase name (letters, digits, '_', '-', '.'), "
-            f"got {_preview(value)}"
+    """A provider or template name exactly as documented: lower case, no surrounding space
+    (one spelling per name, so that a stored name and a filter always agree)."""
+    if isinstance(value, str) and _NAME_PATTERN.fullmatch(value):
+        return value
+    hint = ""
+    if isinstance(value, str) and _NAME_PATTERN.fullmatch(value.strip().lower()):
+        hint = f" (did you mean {value.strip().lower()!r}?)"
+    raise InvalidInputError(
+        f"{what} must be a short lowercase name (1-64 letters, digits, '_', '-', '.', spelled "
+        f"exactly: no capitals, no surrounding spaces), got {_preview(value)}{hint}"
+    )
+
+
+def _require_printable(text: str, what: str) -> None:
+    """Refuse what cannot be stored or shown as text: lone surrogates (not valid Unicode),
+    controls, invisible formatting and line separators."""
+    hidden = next((c for c in text if unicodedata.category(c) in _NON_PRINTING_CATEGORIES), None)
+    if hidden is not None:
+        kind = (
+            "is not valid Unicode text"
+            if unicodedata.category(hidden) == "Cs"
+            else ("must contain only printable characters")
         )
-    return value.strip().lower()
+        raise InvalidInputError(f"{what} {kind}: found U+{ord(hidden):04X}")
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from .models import (
     SessionStats,
     SessionStatus,
     Turn,
+    _preview,
     new_id,
     parse_client_message_id,
     parse_cursor,
@@ -71,6 +72,8 @@ EvaluateWhen = Literal["now", "background"]
 #: Caller mistakes are logged as warnings; everything else that fails is an error.
 _CALLER_ERRORS = (InvalidInputError, InvalidStateTransitionError, SessionNotFoundError)
 _EVALUATE_WHEN: tuple[EvaluateWhen, ...] = ("now", "background")
+#: A subscription wakes at least this often (seconds) to read what it may have missed.
+_MAX_POLL_SECONDS = 3600
 
 
 class SessionManager:
@@ -357,6 +360,7 @@ class SessionManager:
         ``None``: the manager's default (``"now"`` unless configured)."""
         sid = parse_session_id(session_id)
         when = self._evaluate if evaluate is None else _parse_when(evaluate)
+        reason = _parse_reason(reason)
         with self._operation("end_session", sid):
             session = self._load(sid)
             due = lifecycle.due_action(session, self._clock(), self._time_policy)
@@ -387,6 +391,8 @@ class SessionManager:
         """Regenerate a failed, pending or missing evaluation of a COMPLETED session; a finished
         one is returned as it is unless ``force``."""
         sid = parse_session_id(session_id)
+        if not isinstance(force, bool):
+            raise InvalidInputError(f"force must be True or False, got {_preview(force)}")
         with self._operation("retry_evaluation", sid):
             session = self._load(sid)
             lifecycle.require(sid, session.status, Action.EVALUATE)
@@ -477,8 +483,17 @@ class SessionManager:
             if not callable(handler):
                 raise InvalidInputError("handler must be callable with a SessionEvent")
             cursor = 0 if after is None else parse_cursor(after)
+            if (
+                isinstance(poll_interval, bool)
+                or not isinstance(poll_interval, int | float)
+                or not 0 < poll_interval <= _MAX_POLL_SECONDS
+            ):
+                raise InvalidInputError(
+                    f"poll_interval must be a number of seconds above 0 and at most "
+                    f"{_MAX_POLL_SECONDS}, got {_preview(poll_interval)}"
+                )
             if sid is not None:
-                self._check_tenant(sid)
+                self._load(sid)  # an unknown (or another tenant's) session is not found
             elif after is not None:
                 raise InvalidInputError("after applies to one session: pass session_id too")
             return Subscription(
@@ -862,9 +877,21 @@ class SessionManager:
 
 def _parse_when(value: object) -> EvaluateWhen:
     for when in _EVALUATE_WHEN:
-        if value == when:
+        if isinstance(value, str) and value == when:
             return when
-    raise InvalidInputError(f"evaluate must be 'now' or 'background', got {value!r}")
+    raise InvalidInputError(f"evaluate must be 'now' or 'background', got {_preview(value)}")
+
+
+def _parse_reason(value: object) -> EndReason:
+    """Why a caller ends a session: an ``EndReason`` or its value."""
+    if isinstance(value, EndReason):
+        return value
+    if isinstance(value, str):
+        for reason in EndReason:
+            if value == reason.value:
+                return reason
+    known = ", ".join(r.value for r in EndReason)
+    raise InvalidInputError(f"unknown end reason {_preview(value)}; expected one of: {known}")
 
 
 def _phase_change(before: str | None, after: str | None) -> list[NewEvent]:
@@ -886,16 +913,16 @@ def _detail_of(exc: InvalidStateTransitionError) -> str:
     return text[text.find("(") + 1 : -1] if text.endswith(")") and "(" in text else text
 
 
-def _parse_status(value: SessionStatus | str) -> SessionStatus:
+def _parse_status(value: object) -> SessionStatus:
     if isinstance(value, SessionStatus):
         return value
-    try:
-        return SessionStatus(str(value).strip().lower())
-    except ValueError:
-        known = ", ".join(s.value for s in SessionStatus)
-        raise InvalidInputError(
-            f"unknown session status {value!r}; expected one of: {known}"
-        ) from None
+    known = ", ".join(s.value for s in SessionStatus)
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            return SessionStatus(value.strip().lower())
+        except ValueError:
+            pass
+    raise InvalidInputError(f"unknown session status {_preview(value)}; expected one of: {known}")
 
 
 __all__ = ["SessionManager"]

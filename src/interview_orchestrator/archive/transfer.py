@@ -17,17 +17,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from ..errors import InvalidInputError, SessionNotFoundError
+from ..errors import DataStoreError, InvalidInputError, SessionNotFoundError
 from ..models import (
     DEFAULT_TENANT,
     Session,
     SessionStatus,
+    _preview,
     parse_session_id,
     parse_tenant_id,
     parse_user_id,
 )
 from ..ports import ArchivedSession, ImportOutcome, SessionArchive, SessionFilter
-from .record import decode, encode
+from .record import UnexportableSessionError, decode, encode
 
 DEFAULT_PAGE_SIZE: Final = 100
 #: How many invalid lines an import error lists before it only counts them.
@@ -49,26 +50,44 @@ def export_sessions(
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: Callable[[int], None] | None = None,
+    skipped: Callable[[UnexportableSessionError], None] | None = None,
 ) -> int:
     """Write the selected sessions to ``out`` as JSON Lines, oldest first; the number written.
 
-    ``progress`` is called with the running count after each line. A ``session_id`` that
+    ``progress`` is called with the running count after each session. A ``session_id`` that
     names no session raises ``SessionNotFoundError`` (nothing is written).
+
+    A session whose stored data no record can hold (``UnexportableSessionError``, naming it
+    and why) is handed to ``skipped`` and left out, and the export goes on; without
+    ``skipped`` the export stops there. A session the database cannot read at all stops the
+    export with a ``DataStoreError`` saying which and how far it got: the store reads a page
+    at a time and cannot step over a row it cannot decode.
     """
     selection = checked_filter(selection)
-    written = 0
+    written = seen = 0
     after = None
     while True:
-        page = archive.read_page(selection, after=after, limit=page_size)
+        try:
+            page = archive.read_page(selection, after=after, limit=page_size)
+        except DataStoreError as exc:
+            raise DataStoreError(f"export stopped after {seen} session(s): {exc}") from exc
         for archived in page:
-            out.write(encode(archived))
-            written += 1
+            seen += 1
+            try:
+                line = encode(archived)
+            except UnexportableSessionError as exc:
+                if skipped is None:
+                    raise
+                skipped(exc)
+            else:
+                out.write(line)
+                written += 1
             if progress is not None:
-                progress(written)
+                progress(seen)
         if len(page) < page_size:
             break
         after = (page[-1].session.created_at, page[-1].session.id)
-    if selection.session_id is not None and not written:
+    if selection.session_id is not None and not seen:
         raise SessionNotFoundError(selection.session_id)
     return written
 
@@ -96,8 +115,19 @@ def checked_filter(selection: SessionFilter) -> SessionFilter:
         selection,
         tenant_id=tenant_id,
         user_id=None if selection.user_id is None else parse_user_id(selection.user_id),
-        status=None if selection.status is None else SessionStatus(selection.status),
+        status=None if selection.status is None else _status(selection.status),
     )
+
+
+def _status(value: object) -> SessionStatus:
+    if isinstance(value, SessionStatus):
+        return value
+    if isinstance(value, str):
+        for status in SessionStatus:
+            if value == status.value:
+                return status
+    known = ", ".join(s.value for s in SessionStatus)
+    raise InvalidInputError(f"unknown session status {_preview(value)}; expected one of: {known}")
 
 
 # ---------------------------------------------------------------------- import
@@ -279,8 +309,8 @@ class _Mapping:
         config = session.config
         resume = config.resume_data
         if resume is not None and isinstance(resume.get("user_id"), str):
-            old = resume["user_id"]
-            if old in self.users:
+            old = _canonical_user(resume["user_id"])
+            if old is not None and old in self.users:
                 config = replace(config, resume_data={**resume, "user_id": self.users[old]})
         owner = self.users.get(session.user_id, session.user_id)
         tenant = self.into_tenant or self.tenants.get(session.tenant_id, session.tenant_id)
@@ -291,6 +321,14 @@ class _Mapping:
             session=replace(session, user_id=owner, tenant_id=tenant, config=config),
             events=tuple(replace(event, tenant_id=tenant) for event in archived.events),
         )
+
+
+def _canonical_user(value: str) -> str | None:
+    """A résumé's ``user_id`` as the mapping's keys are spelled (None: not a valid user id)."""
+    try:
+        return parse_user_id(value)
+    except InvalidInputError:
+        return None
 
 
 class _Importer:
