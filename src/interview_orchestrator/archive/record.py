@@ -30,7 +30,7 @@ from typing import Annotated, Any, Final, Literal, overload
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..errors import InvalidInputError
+from ..errors import DataStoreError, InvalidInputError
 from ..lifecycle import Operation
 from ..models import (
     DEFAULT_TENANT,
@@ -217,9 +217,75 @@ _MODELS: Final[dict[int, type[SessionRecordV1 | SessionRecord]]] = {
 # ---------------------------------------------------------------------- domain -> record
 
 
+class UnexportableSessionError(DataStoreError):
+    """A stored session that no record can hold (data written around the library's checks,
+    or before them): which session, and what is wrong, naming the field, never its content."""
+
+    def __init__(self, session_id: str, reason: str) -> None:
+        self.session_id = session_id
+        self.reason = _bounded(reason)
+        super().__init__(f"session {session_id!r} cannot be exported: {self.reason}")
+
+
 def encode(archived: ArchivedSession) -> bytes:
-    """The session as one line of the export, newline included."""
-    return to_record(archived).model_dump_json().encode("utf-8") + b"\n"
+    """The session as one line of the export, newline included; ``UnexportableSessionError``
+    if a stored value does not fit the format (text that is not valid Unicode, say)."""
+    session_id = archived.session.id
+    try:
+        record = to_record(archived)
+    except ValidationError as exc:
+        raise UnexportableSessionError(
+            session_id, _describe(exc.errors(include_url=False))
+        ) from exc
+    except ValueError as exc:  # a value no field of the record takes (an unknown operation)
+        raise UnexportableSessionError(session_id, str(exc)) from exc
+    try:
+        return record.model_dump_json().encode("utf-8") + b"\n"
+    except ValueError as exc:  # pydantic's serialisation error: text JSON cannot carry
+        where = _invalid_text(record.model_dump(), "")
+        reason = (
+            f"{where or 'a value'} is not valid Unicode text (it holds a lone surrogate)"
+            if where is not None or "surrogate" in str(exc)
+            else str(exc)
+        )
+        raise UnexportableSessionError(session_id, reason) from exc
+
+
+def _invalid_text(value: Any, where: str, private: bool = False) -> str | None:
+    """The field of a record's data holding a string that is not valid Unicode, or None. Under
+    a private field (what a candidate said, a résumé) the path stops at that field."""
+    if isinstance(value, str):
+        return None if _is_unicode(value) else where
+    items: list[tuple[str, Any, bool]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            if not _is_unicode(name):
+                return f"a key of {where or 'the record'}"
+            inner = where if private else (f"{where}.{name}" if where else name)
+            items.append((inner, item, private or name in _PRIVATE_FIELDS))
+    elif isinstance(value, list | tuple):
+        items = [
+            (where if private else f"{where}[{index}]", item, private)
+            for index, item in enumerate(value)
+        ]
+    for inner, item, hidden in items:
+        found = _invalid_text(item, inner, hidden)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bounded(text: str, width: int = 300) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def to_record(archived: ArchivedSession) -> SessionRecord:

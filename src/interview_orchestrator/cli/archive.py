@@ -17,6 +17,7 @@ from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -31,6 +32,7 @@ from ..archive import (
     import_sessions,
     purge_sessions,
 )
+from ..archive.record import UnexportableSessionError
 from ..errors import InvalidInputError
 from ..ports import SessionArchive, SessionFilter
 from .app import container_of, sessions_app, users_app
@@ -110,16 +112,34 @@ def export(
     )
     # No bar over JSON printed to the same terminal.
     show_progress = err_console.is_terminal and not (output == "-" and sys.stdout.isatty())
+    left_out: list[UnexportableSessionError] = []
+
+    def skip(problem: UnexportableSessionError) -> None:
+        left_out.append(problem)
+        err_console.print(f"skipped: {problem}", highlight=False, soft_wrap=True)
+
     with _destination(output) as out, _progress(archive, selection, show_progress) as progress:
-        written = export_sessions(archive, selection, out, progress=progress)
-    where = "stdout" if output == "-" else output
-    err_console.print(f"exported {written} session(s) to {where}", highlight=False)
+        written = export_sessions(archive, selection, out, progress=progress, skipped=skip)
+    where = "stdout" if output == "-" else escape(output)
+    err_console.print(f"exported {written} session(s) to {where}", highlight=False, soft_wrap=True)
+    if left_out:
+        # The file holds every other session; the exit status tells a scheduled backup that
+        # it is not complete.
+        err_console.print(
+            f"[bold red]error:[/] {len(left_out)} session(s) could not be exported and are "
+            "not in the export (listed above)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1)
 
 
 @contextmanager
 def _destination(output: str) -> Iterator[IO[bytes]]:
-    """stdout, or a file that appears only once the export is complete (a failed export
-    leaves no truncated file behind)."""
+    """stdout; or a file that appears only once the export is complete (a failed export
+    leaves no truncated file behind); or, written in place, what is not a regular file (a
+    named pipe, a device: never replaced by a file). A target that cannot take the export
+    is an ``InvalidInputError`` naming it."""
     if output == "-":
         stdout = typer.get_binary_stream("stdout")
         try:
@@ -131,18 +151,29 @@ def _destination(output: str) -> Iterator[IO[bytes]]:
             raise typer.Exit(code=1) from None
         return
     target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
+    if target.is_dir():
+        raise InvalidInputError(f"cannot write {output!r}: it is a directory")
+    in_place = target.exists() and not target.is_file()
+    written = target if in_place else target.with_name(f".{target.name}.partial")
     try:
-        handle = partial.open("wb")
+        handle = written.open("wb")
     except OSError as exc:
-        raise InvalidInputError(f"cannot write {output!r}: {exc.strerror or exc}") from None
+        raise _cannot_write(output, exc) from None
     try:
         with handle:
             yield handle
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
+        if not in_place:
+            written.replace(target)
+    except BaseException as exc:
+        if not in_place:
+            written.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(output, exc) from None
         raise
+
+
+def _cannot_write(output: str, exc: OSError) -> InvalidInputError:
+    return InvalidInputError(f"cannot write {output!r}: {exc.strerror or exc}")
 
 
 @contextmanager
@@ -217,7 +248,8 @@ def import_(
 ) -> None:
     """Import an export. Every record is validated before any is written; a session already
     stored is skipped, never overwritten. Importing the same file twice changes nothing.
-    Sessions keep their tenant (a version 1 file's: default) unless mapped."""
+    Sessions keep their tenant (a version 1 file's: default) unless mapped. A file without
+    sessions (empty, or blank lines only) exits 1."""
     users = _mapping(map_user or (), "--map-user")
     tenants = _mapping(tenant_map or (), "--tenant-map", parse_tenant)
     if tenants and into_tenant is not None:
@@ -233,6 +265,11 @@ def import_(
         into_tenant=into_tenant,
         dry_run=dry_run,
     )
+    if not report.entries:
+        # Exit 1: a script that expected data learns that none came (an empty export, the
+        # wrong file, a pipe that broke before it wrote anything).
+        source = "stdin" if file == "-" else repr(file)
+        raise InvalidInputError(f"{source} holds no sessions: nothing was imported")
     if output is ReportFormat.JSON:
         _print_json(report.to_dict())
     else:

@@ -9,6 +9,7 @@ message count and its messages agree.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -29,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidInputError
+from ..errors import DataStoreError, InvalidInputError
 from ..models import (
     EvaluationReport,
     EventType,
@@ -171,7 +172,30 @@ class SqlAlchemyArchive:
                 events=gone[EVENTS.name],
             )
 
-        return self._tx.write("delete sessions", tx)
+        deleted = self._tx.write("delete sessions", tx)
+        if deleted.sessions and self._tx.is_sqlite:
+            self._checkpoint()
+        return deleted
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it: the WAL would otherwise keep the
+        deleted rows' old pages (``secure_delete`` zeroes them in the file, not in frames
+        already written)."""
+        connection = self._tx.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.fetchall()
+            finally:
+                cursor.close()
+        except sqlite3.Error as exc:
+            raise DataStoreError(
+                "the sessions were deleted, but their old pages could not be cleared from the "
+                f"write-ahead log ({type(exc).__name__}: {exc}); run the deletion again"
+            ) from exc
+        finally:
+            connection.close()
 
     # ------------------------------------------------------------------ transactions
 
