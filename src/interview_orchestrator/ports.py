@@ -77,6 +77,15 @@ class EvaluationOutcome:
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class EvaluationLease:
+    """The runner holding a RUNNING evaluation (``worker`` of its claim) and when its lease
+    ends, after which another runner may take the evaluation over."""
+
+    claimed_by: str | None
+    expires_at: datetime | None
+
+
 class DataStore(Protocol):
     """Durable storage of sessions, transcripts, transitions and evaluations.
 
@@ -237,6 +246,10 @@ class DataStore(Protocol):
     def list_transitions(self, session_id: str) -> list[TransitionRecord]: ...
 
     def get_evaluation(self, session_id: str) -> EvaluationReport | None: ...
+
+    def evaluation_lease(self, session_id: str) -> EvaluationLease | None:
+        """Who holds the session's RUNNING evaluation and until when; None if none runs."""
+        ...
 
     def claim_evaluation(
         self,

@@ -10,10 +10,7 @@ until woken by a commit (any event of any session) or ``poll_interval`` passes.
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,17 +18,12 @@ from typing import Any
 
 from .clock import Clock, utc_now
 from .errors import EvaluationError, InterviewPlatformError
-from .evaluation.service import EvaluationService
+from .evaluation.service import EvaluationService, runner_name
 from .models import EvaluationReport
 from .ports import CommunicationManager, DataStore
 
 #: The shortest pause between two looks for work when the previous one found none.
 _COALESCE_SECONDS = 0.25
-
-
-def worker_name() -> str:
-    """``host:pid:random``: unique per worker, readable in ``evaluations.claimed_by``."""
-    return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 @dataclass
@@ -70,7 +62,7 @@ class EvaluationWorker:
         self._service = evaluation_service
         self._channels = communication_manager
         self._poll_interval = poll_interval
-        self.name = name or worker_name()
+        self.name = name or runner_name()
         self._clock = clock
         self._log = logger.bind(component="EvaluationWorker") if logger is not None else None
         self._wake = threading.Event()

@@ -28,7 +28,7 @@ from ..lifecycle import (
     require,
 )
 from ..models import EvaluationReport, EvaluationStatus, EventType, NewEvent, SessionStatus
-from ..ports import EvaluationOutcome
+from ..ports import EvaluationLease, EvaluationOutcome
 from .codecs import EvaluationCodec, decoded
 from .events import PendingEvent, record_events
 from .schema import EVALUATIONS, SESSIONS
@@ -62,6 +62,19 @@ class EvaluationRepository:
             return report
 
         return self._tx.read(f"read the evaluation of session {session_id!r}", tx)
+
+    def evaluation_lease(self, session_id: str) -> EvaluationLease | None:
+        """Who holds the session's RUNNING evaluation and until when; None if none runs."""
+        query = select(EVALUATIONS.c.claimed_by, EVALUATIONS.c.lease_expires_at).where(
+            EVALUATIONS.c.session_id == session_id,
+            EVALUATIONS.c.status == EvaluationStatus.RUNNING.value,
+        )
+
+        def tx(conn: Connection) -> EvaluationLease | None:
+            row = conn.execute(query).first()
+            return None if row is None else EvaluationLease(row.claimed_by, row.lease_expires_at)
+
+        return self._tx.read(f"read the evaluation lease of session {session_id!r}", tx)
 
     def claim_evaluation(
         self,
@@ -195,6 +208,7 @@ class EvaluationRepository:
             "updated_at": now,
             "completed_at": now,
             "lease_expires_at": None,
+            "claimed_by": None,
         }
 
         def tx(conn: Connection) -> EvaluationReport:
@@ -222,6 +236,7 @@ class EvaluationRepository:
             "error": error,
             "updated_at": now,
             "lease_expires_at": None,
+            "claimed_by": None,
         }
 
         def tx(conn: Connection) -> EvaluationReport:
