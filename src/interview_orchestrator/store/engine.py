@@ -3,11 +3,18 @@
 SQLite: foreign keys on, WAL, ``synchronous=FULL`` (a lost turn is a lost interview), a busy
 timeout, and SQLAlchemy in charge of ``BEGIN`` so that write transactions take the write lock
 up front (``BEGIN IMMEDIATE``): two writers then queue instead of deadlocking on a lock
-upgrade. PostgreSQL: psycopg 3 with pre-ping, so a restarted server costs no failed request.
+upgrade. SQLite's ``secure_delete`` is on, so erased rows leave no text in free pages whatever
+the build's default. Each connection remembers the file it opened (device and inode): a write
+transaction into a file that was since removed or replaced fails with ``DataStoreError`` at
+its begin and at its commit, rather than report success for data that would vanish with the
+unlinked file. PostgreSQL: psycopg 3 with pre-ping, so a restarted server costs no failed
+request.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -16,7 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from ..errors import InvalidInputError
+from ..errors import DataStoreError, InvalidInputError
 from .encryption import FieldCipher, attach
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
@@ -27,6 +34,41 @@ SQLITE_BEGIN_OPTION: Final = "interview_sqlite_begin"
 _BEGIN_MODES: Final = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 _SYNCHRONOUS: Final = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+#: Key, in a SQLite connection's ``info``, of the ``OpenedFile`` it opened.
+_OPENED_FILE: Final = "interview_sqlite_file"
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """The database file a SQLite connection opened, by identity (device, inode): the path
+    may come to name another file, or none, while the connection still writes to this one."""
+
+    path: str
+    device: int
+    inode: int
+
+    @classmethod
+    def at(cls, path: str) -> OpenedFile:
+        found = os.stat(path)
+        return cls(path, found.st_dev, found.st_ino)
+
+    def require_in_place(self) -> None:
+        """Raise ``DataStoreError`` unless ``path`` still names this file (one ``stat``)."""
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            pass
+        else:
+            if (found.st_dev, found.st_ino) == (self.device, self.inode):
+                return
+        raise file_gone(self.path)
+
+
+def file_gone(path: str) -> DataStoreError:
+    return DataStoreError(
+        f"the database file {path!r} was removed or replaced while in use, so this change was "
+        "not stored: put the file back (or restore it from a backup) and restart the process"
+    )
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -126,19 +168,35 @@ def _create_sqlite_engine(
                 ) from exc
     # hide_parameters: errors and echo never show message texts or résumé data.
     engine = create_engine(url, echo=echo, hide_parameters=True, **kwargs)
+    #: The file this engine's connections opened (once one has): if it is gone, a new
+    #: connection must not silently create an empty database in its place.
+    opened: list[str] = []
+
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(*_args: Any) -> None:
+        if opened and not os.path.exists(opened[0]):
+            raise file_gone(opened[0])
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # Take BEGIN away from the sqlite3 module (it would emit a deferred BEGIN, late).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+            # Erased rows are overwritten, not left readable in free pages (not every build's
+            # default).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
+            main = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
         finally:
             cursor.close()
+        if main and main[0]:  # an in-memory or temporary database has no file
+            record.info[_OPENED_FILE] = OpenedFile.at(main[0])
+            if not opened:
+                opened.append(main[0])
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -148,6 +206,21 @@ def _create_sqlite_engine(
         mode = str(options.get(SQLITE_BEGIN_OPTION, "IMMEDIATE")).upper()
         if mode not in _BEGIN_MODES:
             mode = "IMMEDIATE"
+        if mode != "DEFERRED":
+            _require_file_in_place(connection)
         connection.exec_driver_sql(f"BEGIN {mode}")
 
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Connection) -> None:
+        # A write that would commit into an unlinked file is refused (and rolled back).
+        mode = str(connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "")).upper()
+        if mode != "DEFERRED":
+            _require_file_in_place(connection)
+
     return engine
+
+
+def _require_file_in_place(connection: Connection) -> None:
+    opened = connection.info.get(_OPENED_FILE)
+    if opened is not None:
+        opened.require_in_place()
