@@ -16,6 +16,7 @@ key (and the variable or file it came from).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from pathlib import Path
@@ -384,13 +385,24 @@ class LayeredConfiguration(providers.Configuration):
                     f"configuration file {path} cannot be read: {exc.strerror}"
                 ) from None
             return
-        except yaml.YAMLError as exc:
-            problem = " ".join(str(exc).split())
+        except UnicodeDecodeError as exc:
             raise InvalidInputError(
-                f"configuration file {path} is not valid YAML: {problem}"
+                f"configuration file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                f"at position {exc.start})"
             ) from None
-        if document is None:
-            return
+        except RecursionError:
+            raise InvalidInputError(f"configuration file {path} is nested too deeply") from None
+        except yaml.YAMLError as exc:
+            raise InvalidInputError(
+                f"configuration file {path} is not valid YAML: {yaml_problem(exc)}"
+            ) from None
+        if document is None or document == {}:
+            # Given a file, a user expects it to count: an empty one (a failed template
+            # expansion, the wrong file) would otherwise leave every default, the database too.
+            raise InvalidInputError(
+                f"configuration file {path} sets nothing (it is empty or only comments): "
+                "give at least one section, e.g. 'database: {url: ...}'"
+            )
         if not isinstance(document, dict):
             raise InvalidInputError(
                 f"configuration file {path} must be a mapping of sections, "
@@ -398,10 +410,41 @@ class LayeredConfiguration(providers.Configuration):
             )
         # Read again by dependency-injector for its ${NAME:default} interpolation.
         interpolated = providers.Configuration()
-        interpolated.from_yaml(path, required=True, loader=loader, envs_required=envs_required)
+        try:
+            interpolated.from_yaml(path, required=True, loader=loader, envs_required=envs_required)
+        except yaml.YAMLError as exc:
+            # The values come from the environment (passwords too): never echoed.
+            raise InvalidInputError(
+                f"configuration file {path} is not valid YAML once its ${{NAME}} placeholders "
+                f"are filled from the environment: {yaml_problem(exc)}"
+            ) from None
+        except ValueError as exc:  # envs_required and a variable is not set
+            raise InvalidInputError(f"configuration file {path}: {exc}") from None
         layer: dict[str, Any] = interpolated() or {}
         Settings.from_mapping(layer, source=str(path))
         self.file_layers.append(layer)
+
+
+#: PyYAML's name for a tag written ``!!name``.
+_STANDARD_TAG_PREFIX: Final = "tag:yaml.org,2002:"
+_UNKNOWN_TAG = re.compile(r"could not determine a constructor for the tag '([^']*)'")
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """What is wrong and where, on one line, without PyYAML's excerpt of the text."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem is None:
+        return " ".join(str(exc).splitlines()[0].split()) if str(exc) else type(exc).__name__
+    mark = exc.problem_mark
+    where = "" if mark is None else f"line {mark.line + 1}, column {mark.column + 1}: "
+    problem = " ".join(exc.problem.split())
+    if unknown := _UNKNOWN_TAG.search(problem):
+        tag = unknown.group(1)
+        if tag.startswith(_STANDARD_TAG_PREFIX):
+            tag = "!!" + tag.removeprefix(_STANDARD_TAG_PREFIX)
+        return f"{where}the tag {tag!r} is not allowed (plain values only: nothing is run)"
+    if "'\\t'" in problem or "tab character" in problem:
+        problem += " (YAML does not allow tabs for indentation: use spaces)"
+    return where + problem
 
 
 def current_settings(config: LayeredConfiguration) -> Settings:

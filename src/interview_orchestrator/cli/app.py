@@ -7,11 +7,15 @@ Commands live in the sibling modules, grouped as on the command line.
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from ..container import Container
@@ -21,14 +25,41 @@ err_console = Console(stderr=True)
 
 
 class _PlatformErrorsExitOne(TyperGroup):
-    """An ``InterviewPlatformError`` becomes one line on stderr and exit code 1, no traceback."""
+    """An ``InterviewPlatformError`` becomes one line on stderr and exit code 1, no traceback;
+    so does an operating-system error no command can do anything about (a full disk, a file
+    that cannot be written). A reader that went away (``| head``) ends the command quietly
+    with exit code 1, as other tools do."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a write that fails fails here, not at exit
+            return result
         except InterviewPlatformError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            _fail(str(exc))
+        except BrokenPipeError:
+            _quiet_stdout()
             raise typer.Exit(code=1) from None
+        except OSError as exc:
+            _fail(_os_error_text(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    # Escaped: a message quotes input ("[/bold]" as a session id), which is not markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1) from None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush has nothing to complain of."""
+    with suppress(AttributeError, OSError, ValueError):  # no real stdout (a test runner's)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _os_error_text(exc: OSError) -> str:
+    what = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    return f"{what}: {str(exc.filename)!r}" if exc.filename else what
 
 
 app = typer.Typer(

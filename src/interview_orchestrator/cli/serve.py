@@ -34,6 +34,7 @@ from typing import Annotated, Final
 import typer
 import uvicorn
 from fastapi import FastAPI
+from rich.markup import escape
 from sqlalchemy.engine import Engine
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
@@ -171,7 +172,7 @@ def _listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         err_console.print(
-            f"[bold red]error:[/] cannot listen on {host}:{port}: {exc.strerror or exc}",
+            f"[bold red]error:[/] cannot listen on {escape(host)}:{port}: {exc.strerror or exc}",
             highlight=False,
         )
         raise typer.Exit(code=1) from None

@@ -193,7 +193,7 @@ def retry_evaluation(
 ) -> None:
     """Regenerate a failed, pending or missing evaluation (a finished one only with --force)."""
     if (session_id is None) == (not all_failed):
-        raise typer.BadParameter("give a SESSION_ID or --all-failed, not both")
+        raise typer.BadParameter("give a SESSION_ID or --all-failed (one of them)")
     manager = _manager(ctx)
     if session_id is not None:
         report = manager.retry_evaluation(session_id, force=force)
