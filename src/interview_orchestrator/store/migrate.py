@@ -57,6 +57,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         raise
     except (SQLAlchemyError, CommandError) as exc:
         raise _failed(f"migrate the database to {revision!r}", exc) from exc
+    except RuntimeError as exc:  # a migration that refuses the data it found, and says why
+        raise DataStoreError(f"could not migrate the database to {revision!r}: {exc}") from exc
 
 
 def downgrade(engine: Engine, revision: str) -> None:

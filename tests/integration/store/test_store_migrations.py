@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect, text
@@ -129,5 +130,54 @@ def test_a_store_on_an_unmigrated_database_says_to_run_db_upgrade(
     try:
         with pytest.raises(DataStoreError, match="interview-orchestrator db upgrade"):
             SqlAlchemyDataStore(engine).get_session("3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d")
+    finally:
+        engine.dispose()
+
+
+def _insert_session(conn: Any, session_id: str, user_id: str, status: str) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO sessions (id, user_id, status, template, ai_provider, config, "
+            "interviewer_state, created_at, active_seconds, message_count, version) "
+            "VALUES (:id, :user_id, :status, 'system_design', 'offline', "
+            "'{\"enabled_modes\": [\"text\"]}', '{}', '2026-11-20 09:00:00+00:00', 0, 0, 1)"
+        ),
+        {"id": session_id, "user_id": user_id, "status": status},
+    )
+
+
+def test_upgrade_to_0005_stores_user_ids_in_normal_form_c(blank_database_url: str) -> None:
+    engine = create_engine_for(blank_database_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            _insert_session(conn, "3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d", "jose\u0301", "active")
+            _insert_session(conn, "4f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d", "jos\u00e9", "completed")
+            _insert_session(conn, "5f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d", "cand-1", "active")
+        upgrade(engine)
+        with engine.connect() as conn:
+            users = conn.execute(text("SELECT user_id FROM sessions ORDER BY id")).scalars().all()
+        assert users == ["jos\u00e9", "jos\u00e9", "cand-1"]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_0005_refuses_two_active_spellings_of_one_user_and_changes_nothing(
+    blank_database_url: str,
+) -> None:
+    engine = create_engine_for(blank_database_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            _insert_session(conn, "3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d", "jose\u0301", "active")
+            _insert_session(conn, "4f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d", "jos\u00e9", "active")
+
+        with pytest.raises(DataStoreError, match=r"3f2b8c1e.*4f2b8c1e.*end one of each pair"):
+            upgrade(engine)
+
+        assert current(engine) == "0004"
+        with engine.connect() as conn:
+            users = conn.execute(text("SELECT user_id FROM sessions ORDER BY id")).scalars().all()
+        assert users == ["jose\u0301", "jos\u00e9"]
     finally:
         engine.dispose()
