@@ -284,6 +284,20 @@ def parse_mode(value: object) -> CommunicationMode:
         ) from None
 
 
+def parse_status(value: object) -> SessionStatus:
+    """A session status filter: a ``SessionStatus`` or its value (case and surrounding space
+    ignored)."""
+    if isinstance(value, SessionStatus):
+        return value
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            return SessionStatus(value.strip().lower())
+        except ValueError:
+            pass
+    known = ", ".join(s.value for s in SessionStatus)
+    raise InvalidInputError(f"unknown session status {_preview(value)}; expected one of: {known}")
+
+
 def plain_json(value: object, what: str) -> Any:
     """A deep copy of ``value`` as plain JSON, refusing anything that would not survive storage."""
     try:

@@ -50,6 +50,7 @@ from .models import (
     parse_cursor,
     parse_mode,
     parse_session_id,
+    parse_status,
     parse_tenant_id,
     parse_user_id,
     validate_message_content,
@@ -532,7 +533,7 @@ class SessionManager:
         of the previous page) pages by keyset, which stays fast on any history."""
         with self._operation("list_sessions", None, quiet=True):
             owner = parse_user_id(user_id) if user_id is not None else None
-            wanted = _parse_status(status) if status is not None else None
+            wanted = parse_status(status) if status is not None else None
             page, skip = validate_page(limit, offset)
             tenant = self._tenant_filter(tenant_id)
             for name, moment in (("since", since), ("until", until)):
@@ -911,18 +912,6 @@ def _public_reason(exc: ProviderError) -> str:
 def _detail_of(exc: InvalidStateTransitionError) -> str:
     text = str(exc)
     return text[text.find("(") + 1 : -1] if text.endswith(")") and "(" in text else text
-
-
-def _parse_status(value: object) -> SessionStatus:
-    if isinstance(value, SessionStatus):
-        return value
-    known = ", ".join(s.value for s in SessionStatus)
-    if isinstance(value, str) and len(value) <= 64:
-        try:
-            return SessionStatus(value.strip().lower())
-        except ValueError:
-            pass
-    raise InvalidInputError(f"unknown session status {_preview(value)}; expected one of: {known}")
 
 
 __all__ = ["SessionManager"]

@@ -22,8 +22,8 @@ from ..models import (
     DEFAULT_TENANT,
     Session,
     SessionStatus,
-    _preview,
     parse_session_id,
+    parse_status,
     parse_tenant_id,
     parse_user_id,
 )
@@ -115,19 +115,8 @@ def checked_filter(selection: SessionFilter) -> SessionFilter:
         selection,
         tenant_id=tenant_id,
         user_id=None if selection.user_id is None else parse_user_id(selection.user_id),
-        status=None if selection.status is None else _status(selection.status),
+        status=None if selection.status is None else parse_status(selection.status),
     )
-
-
-def _status(value: object) -> SessionStatus:
-    if isinstance(value, SessionStatus):
-        return value
-    if isinstance(value, str):
-        for status in SessionStatus:
-            if value == status.value:
-                return status
-    known = ", ".join(s.value for s in SessionStatus)
-    raise InvalidInputError(f"unknown session status {_preview(value)}; expected one of: {known}")
 
 
 # ---------------------------------------------------------------------- import

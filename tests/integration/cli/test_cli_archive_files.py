@@ -4,31 +4,14 @@ cannot take the export, through Typer's runner on the real container and both da
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from interview_orchestrator import Container, SessionConfig, SessionManager
+from interview_orchestrator import SessionConfig, SessionManager
 from interview_orchestrator.cli import app
-
-
-@pytest.fixture
-def container(database_url: str) -> Iterator[Any]:
-    built = Container()
-    built.config.database.url.from_value(database_url)
-    built.config.database.auto_migrate.from_value("always")
-    built.config.logging.enabled.from_value(False)
-    yield built
-    built.shutdown_resources()
-
-
-@pytest.fixture
-def manager(container: Any) -> SessionManager:
-    manager: SessionManager = container.session_manager()
-    return manager
 
 
 def invoke(container: Any, *args: str, stdin: bytes = b"") -> Any:

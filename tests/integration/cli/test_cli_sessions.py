@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,6 @@ from tests.planted import PLANTED_MESSAGE, PLANTED_NAME, planted_resume
 from typer.testing import CliRunner
 
 from interview_orchestrator import (
-    Container,
     EvaluationStatus,
     SessionConfig,
     SessionManager,
@@ -23,23 +21,6 @@ from interview_orchestrator import (
 from interview_orchestrator.cli import app
 
 ANSWER = PLANTED_MESSAGE
-
-
-@pytest.fixture
-def container(database_url: str) -> Iterator[Any]:
-    """The production container on a migrated test database, logging off."""
-    built = Container()
-    built.config.database.url.from_value(database_url)
-    built.config.database.auto_migrate.from_value("always")
-    built.config.logging.enabled.from_value(False)
-    yield built
-    built.shutdown_resources()
-
-
-@pytest.fixture
-def manager(container: Any) -> SessionManager:
-    manager: SessionManager = container.session_manager()
-    return manager
 
 
 @pytest.fixture
