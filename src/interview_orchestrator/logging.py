@@ -52,7 +52,8 @@ MAX_LOGGED_CHARS: Final = 2000
 # bounded, and a run is entered only at its start (the look-behinds): scrubbing costs time
 # linear in the text, whatever the text.
 _SECRETS: Final = (
-    re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++"),  # e-mail addresses
+    # E-mail addresses; not a URL's ``user@host`` (a database URL names a role and a server).
+    re.compile(r"(?<![\w.+-])(?<!://)[\w.+-]++@[\w-]++(?:\.[\w-]++)++"),
     re.compile(
         r"\b(?:(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}+"  # API keys in the OpenAI style
         r"|(?i:bearer)\s++[A-Za-z0-9._~+/=-]{8,}+"
@@ -96,10 +97,15 @@ def _phone_or_number(match: re.Match[str]) -> str:
     return REDACTED
 
 
+#: A URL's password (``scheme://user:password@host``): the user and host stay readable.
+_URL_PASSWORD: Final = re.compile(r"(?<=://)([^\s/@:]++):[^\s/@]++@")
+
+
 def scrub_text(text: str) -> str:
     """``text`` with e-mail addresses, phone numbers, API keys and tokens replaced, in time
     linear in ``text``. Ids (UUIDs), ISO dates and times, IPv4 addresses and plain integers are
     kept: their digit runs are not phone numbers."""
+    text = _URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
     for pattern in _SECRETS:
         text = pattern.sub(REDACTED, text)
     return _NUMBERS.sub(_phone_or_number, text)

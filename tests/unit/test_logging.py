@@ -56,6 +56,29 @@ def test_plain_numbers_dates_addresses_and_versions_survive_scrubbing(text: str)
     assert scrub_text(text) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'connection to server at "127.0.0.1", port 5432 failed: Connection refused',
+        "could not connect to postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        "could not connect to postgresql://app@db.internal.example.com:5432/interviews",
+        "OpenAI-compatible server at http://localhost:11434/v1 answered 404",
+    ],
+)
+def test_host_names_loopback_addresses_and_database_roles_stay_readable(text: str) -> None:
+    assert scrub_text(text) == text
+
+
+def test_a_password_in_a_url_is_scrubbed_and_its_user_and_host_kept() -> None:
+    assert scrub_text("postgresql://app:s3cret-Pw@db.example.com:5432/x failed") == (
+        f"postgresql://app:{REDACTED}@db.example.com:5432/x failed"
+    )
+
+
+def test_an_email_address_after_two_slashes_outside_a_url_is_scrubbed() -> None:
+    assert scrub_text("notes//ada@example.com") == f"notes//{REDACTED}"
+
+
 def test_an_email_address_made_of_an_id_is_scrubbed() -> None:
     address = "00000000-0000-4000-8000-000000000000@example.org"
     assert scrub_text(f"to {address}") == f"to {REDACTED}"
