@@ -4,7 +4,8 @@ The precedence, lowest first, applied in ``Settings.from_layers`` and nowhere el
 
 1. typed defaults in code (the models below);
 2. configuration files, in the order read: the packaged ``config/default.yaml``, then a
-   user's (``--config FILE``, ``container.config.from_yaml(FILE)``);
+   user's (``--config FILE``; ``container.config.from_yaml(FILE)``, ``from_json``,
+   ``from_ini``, or into one section: ``container.config.openai.from_yaml(FILE)``);
 3. the environment variables of ``ENVIRONMENT_VARIABLES``;
 4. explicit arguments: command-line options, ``Container.from_settings(...)``, and whatever
    code writes to ``container.config`` (``from_value``, ``from_dict``, ``override``).
@@ -15,6 +16,8 @@ key (and the variable or file it came from).
 
 from __future__ import annotations
 
+import configparser
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -350,15 +353,20 @@ def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
 
 class LayeredConfiguration(providers.Configuration):
     """``container.config``, which keeps apart where values come from: a file read with
-    ``container.config.from_yaml`` joins the file layer (below the environment; the packaged
-    ``default.yaml`` is its first file), and whatever code writes (``from_value``,
+    ``container.config.from_yaml`` (or ``from_json``, ``from_ini``, or into one section:
+    ``container.config.openai.from_yaml``) joins the file layer (below the environment; the
+    packaged ``default.yaml`` is its first file), and whatever code writes (``from_value``,
     ``from_dict``, ``set``, ``override``) is an explicit argument (above it). Read the result
     as ``container.settings()``: ``container.config`` holds only the explicit arguments."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         #: The file layer, lowest first: each file read, as its mapping of settings.
         self.file_layers: list[dict[str, Any]] = []
+        super().__init__(*args, **kwargs)
+        # dependency-injector looks children up in this mapping before creating plain ones.
+        self.get_children().update(
+            {name: ConfigurationSection((name,), self) for name in Settings.model_fields}
+        )
 
     def __deepcopy__(self, memo: dict[Any, Any] | None) -> LayeredConfiguration:
         # Each container gets its own copy (dependency-injector copies the class's providers).
@@ -376,53 +384,200 @@ class LayeredConfiguration(providers.Configuration):
         """Add a YAML file to the file layer (``${NAME:default}`` in it takes the
         environment). A missing file is skipped unless ``required``; a file that is not a
         mapping of valid settings fails at once, naming the file and the key."""
-        path = Path(filepath)
-        try:
-            document = yaml.load(path.read_text(encoding="utf-8"), loader or yaml.SafeLoader)
-        except OSError as exc:
-            if required is True:
-                raise InvalidInputError(
-                    f"configuration file {path} cannot be read: {exc.strerror}"
-                ) from None
+        self.add_file(Path(filepath), "yaml", required, envs_required, loader=loader)
+
+    def from_json(
+        self, filepath: Path | str, required: bool = False, envs_required: bool = False
+    ) -> None:
+        """Add a JSON file to the file layer, as ``from_yaml`` does."""
+        self.add_file(Path(filepath), "json", required, envs_required)
+
+    def from_ini(
+        self, filepath: Path | str, required: bool = False, envs_required: bool = False
+    ) -> None:
+        """Add an INI file (one ``[section]`` per settings section) to the file layer, as
+        ``from_yaml`` does."""
+        self.add_file(Path(filepath), "ini", required, envs_required)
+
+    def add_file(
+        self,
+        path: Path,
+        kind: Literal["yaml", "json", "ini"],
+        required: bool,
+        envs_required: bool | None,
+        *,
+        loader: Any | None = None,
+        section: tuple[str, ...] = (),
+    ) -> None:
+        """Read one configuration file (its values under ``section`` when given) into the
+        file layer, after checking that it holds valid settings."""
+        layer = _read_settings_file(path, kind, required is True, envs_required, loader)
+        if layer is None:
             return
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError(
-                f"configuration file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
-                f"at position {exc.start})"
-            ) from None
-        except RecursionError:
-            raise InvalidInputError(f"configuration file {path} is nested too deeply") from None
-        except yaml.YAMLError as exc:
-            raise InvalidInputError(
-                f"configuration file {path} is not valid YAML: {yaml_problem(exc)}"
-            ) from None
-        if document is None or document == {}:
-            # Given a file, a user expects it to count: an empty one (a failed template
-            # expansion, the wrong file) would otherwise leave every default, the database too.
-            raise InvalidInputError(
-                f"configuration file {path} sets nothing (it is empty or only comments): "
-                "give at least one section, e.g. 'database: {url: ...}'"
-            )
-        if not isinstance(document, dict):
-            raise InvalidInputError(
-                f"configuration file {path} must be a mapping of sections, "
-                "e.g. 'database: {url: ...}'"
-            )
-        # Read again by dependency-injector for its ${NAME:default} interpolation.
-        interpolated = providers.Configuration()
-        try:
-            interpolated.from_yaml(path, required=True, loader=loader, envs_required=envs_required)
-        except yaml.YAMLError as exc:
-            # The values come from the environment (passwords too): never echoed.
-            raise InvalidInputError(
-                f"configuration file {path} is not valid YAML once its ${{NAME}} placeholders "
-                f"are filled from the environment: {yaml_problem(exc)}"
-            ) from None
-        except ValueError as exc:  # envs_required and a variable is not set
-            raise InvalidInputError(f"configuration file {path}: {exc}") from None
-        layer: dict[str, Any] = interpolated() or {}
+        for name in reversed(section):
+            layer = {name: layer}
         Settings.from_mapping(layer, source=str(path))
         self.file_layers.append(layer)
+
+
+class ConfigurationSection(providers.ConfigurationOption):
+    """A section of ``container.config`` (``container.config.openai``): a file read into it
+    joins the file layer, like a whole file; values written to it are explicit arguments."""
+
+    def from_yaml(
+        self,
+        filepath: Path | str,
+        required: bool = False,
+        loader: Any | None = None,
+        envs_required: bool | None = False,
+    ) -> None:
+        """Add a YAML file holding this section's keys to the file layer."""
+        self._add_file(Path(filepath), "yaml", required, envs_required, loader)
+
+    def from_json(
+        self, filepath: Path | str, required: bool = False, envs_required: bool | None = False
+    ) -> None:
+        """Add a JSON file holding this section's keys to the file layer."""
+        self._add_file(Path(filepath), "json", required, envs_required, None)
+
+    def from_ini(
+        self, filepath: Path | str, required: bool = False, envs_required: bool | None = False
+    ) -> None:
+        """INI files hold whole sections: read one with ``container.config.from_ini``."""
+        raise InvalidInputError(
+            f"configuration file {filepath}: an INI file holds whole [sections]; read it with "
+            "container.config.from_ini"
+        )
+
+    def _add_file(
+        self,
+        path: Path,
+        kind: Literal["yaml", "json"],
+        required: bool,
+        envs_required: bool | None,
+        loader: Any | None,
+    ) -> None:
+        root = self._get_root()
+        assert isinstance(root, LayeredConfiguration)
+        root.add_file(
+            path,
+            kind,
+            required,
+            envs_required,
+            loader=loader,
+            section=tuple(str(part) for part in self.get_name_segments()),
+        )
+
+
+def _read_settings_file(
+    path: Path,
+    kind: Literal["yaml", "json", "ini"],
+    required: bool,
+    envs_required: bool | None,
+    loader: Any | None,
+) -> dict[str, Any] | None:
+    """The mapping a configuration file holds, its ``${NAME:default}`` placeholders filled
+    from the environment; None for a missing file that is not ``required``. Anything else
+    wrong fails with one line naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        if required:
+            raise InvalidInputError(
+                f"configuration file {path} cannot be read: {exc.strerror}"
+            ) from None
+        return None
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"configuration file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+            f"at position {exc.start})"
+        ) from None
+    if kind != "ini":
+        _check_document(path, kind, text, loader)
+    document = _interpolated(path, kind, envs_required, loader)
+    if document is None or document == {}:
+        raise _sets_nothing(path)
+    if not isinstance(document, dict):
+        raise InvalidInputError(
+            f"configuration file {path} must be a mapping of sections, "
+            "e.g. 'database: {url: ...}'"
+        )
+    return document
+
+
+def _sets_nothing(path: Path) -> InvalidInputError:
+    # Given a file, a user expects it to count: an empty one (a failed template expansion,
+    # the wrong file) would otherwise leave every default, the database too.
+    return InvalidInputError(
+        f"configuration file {path} sets nothing (it is empty or only comments): "
+        "give at least one section, e.g. 'database: {url: ...}'"
+    )
+
+
+def _interpolated(
+    path: Path,
+    kind: Literal["yaml", "json", "ini"],
+    envs_required: bool | None,
+    loader: Any | None,
+) -> Any:
+    """The file as dependency-injector reads it, its ${NAME:default} placeholders filled
+    (None: left as written)."""
+    interpolated = providers.Configuration()
+    envs: Any = envs_required  # the stubs of the root's readers leave out None
+    try:
+        if kind == "yaml":
+            interpolated.from_yaml(path, required=True, loader=loader, envs_required=envs)
+        elif kind == "json":
+            interpolated.from_json(path, required=True, envs_required=envs)
+        else:
+            interpolated.from_ini(path, required=True, envs_required=envs)
+    except yaml.YAMLError as exc:
+        # The values come from the environment (passwords too): never echoed.
+        raise InvalidInputError(
+            f"configuration file {path} is not valid YAML once its ${{NAME}} placeholders "
+            f"are filled from the environment: {yaml_problem(exc)}"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"configuration file {path} is not valid JSON once its ${{NAME}} placeholders "
+            f"are filled from the environment: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except configparser.Error as exc:
+        problem = " ".join(str(exc).splitlines()[0].split())
+        raise InvalidInputError(f"configuration file {path} is not valid INI: {problem}") from None
+    except ValueError as exc:  # envs_required and a variable is not set
+        raise InvalidInputError(f"configuration file {path}: {exc}") from None
+    return interpolated()
+
+
+def _check_document(
+    path: Path, kind: Literal["yaml", "json"], text: str, loader: Any | None
+) -> None:
+    """Fail with one line on a file that cannot be read or is not a mapping, before
+    dependency-injector reads it."""
+    try:
+        if kind == "json":
+            document = json.loads(text)
+        else:
+            document = yaml.load(text, loader or yaml.SafeLoader)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"configuration file {path} is not valid JSON: line {exc.lineno}, column "
+            f"{exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise InvalidInputError(f"configuration file {path} is nested too deeply") from None
+    except yaml.YAMLError as exc:
+        raise InvalidInputError(
+            f"configuration file {path} is not valid YAML: {yaml_problem(exc)}"
+        ) from None
+    if document is None or document == {}:
+        raise _sets_nothing(path)
+    if not isinstance(document, dict):
+        raise InvalidInputError(
+            f"configuration file {path} must be a mapping of sections, "
+            "e.g. 'database: {url: ...}'"
+        )
 
 
 #: PyYAML's name for a tag written ``!!name``.

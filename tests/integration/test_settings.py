@@ -85,6 +85,56 @@ def test_a_write_to_config_beats_the_environment(
     )
 
 
+def test_the_environment_beats_a_json_file(
+    container: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "interviews.json"
+    path.write_text(
+        '{"database": {"url": "sqlite:///from-file.db"}, "openai": {"timeout": 12}}',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("INTERVIEW_DATABASE_URL", "sqlite:///from-env.db")
+    container.config.from_json(path, required=True)
+    settings: Settings = container.settings()
+    assert (settings.database.url, settings.openai.timeout) == ("sqlite:///from-env.db", 12)
+
+
+def test_the_environment_beats_an_ini_file(
+    container: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "interviews.ini"
+    path.write_text(
+        "[database]\nurl = sqlite:///from-file.db\n[openai]\ntimeout = 12\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("INTERVIEW_DATABASE_URL", "sqlite:///from-env.db")
+    container.config.from_ini(path, required=True)
+    settings: Settings = container.settings()
+    assert (settings.database.url, settings.openai.timeout) == ("sqlite:///from-env.db", 12)
+
+
+def test_the_environment_beats_a_file_read_into_one_section(
+    container: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "database.yaml"
+    path.write_text("url: sqlite:///from-file.db\nsqlite_synchronous: NORMAL\n", encoding="utf-8")
+    monkeypatch.setenv("INTERVIEW_DATABASE_URL", "sqlite:///from-env.db")
+    container.config.database.from_yaml(path, required=True)
+    settings: Settings = container.settings()
+    assert (settings.database.url, settings.database.sqlite_synchronous) == (
+        "sqlite:///from-env.db",
+        "NORMAL",
+    )
+
+
+def test_a_bad_value_in_a_json_file_fails_at_once_naming_the_file_and_key(
+    container: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"evaluation": {"mode": "later"}}', encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=rf"in {path}: evaluation\.mode"):
+        container.config.from_json(path)
+
+
 def test_a_write_to_config_after_the_settings_were_read_is_seen(container: Any) -> None:
     assert container.settings().evaluation.mode == "now"
     container.config.evaluation.mode.from_value("background")
