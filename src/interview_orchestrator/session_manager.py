@@ -832,7 +832,7 @@ class SessionManager:
         return None
 
     def _require_channel(self, session: Session, mode: CommunicationMode) -> None:
-        """Input only in an enabled mode (requirement 5.2). Channels of a session started in
+        """Input only in a mode the session's config enables. Channels of a session started in
         another process are reopened here from the stored config."""
         if mode not in session.config.enabled_modes:
             enabled = ", ".join(m.value for m in session.config.enabled_modes)
