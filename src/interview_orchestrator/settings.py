@@ -197,6 +197,10 @@ class LLMSettings(_Section):
         return None if value is None else value.strip()
 
 
+#: Request fields ``OpenAISettings.omit_parameters`` may leave out.
+OptionalParameter = Literal["temperature", "store", "token_limit", "response_format"]
+
+
 class OpenAISettings(LLMSettings):
     """An OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama ...). The API key is
     not a setting: it comes only from the environment (``OPENAI_API_KEY``)."""
@@ -207,14 +211,20 @@ class OpenAISettings(LLMSettings):
     #: Retries of timeouts, connection errors, 408/409/429 and 5xx, with the client's bounded
     #: backoff (0.5 s doubling to 8 s) or the server's ``Retry-After`` (up to 2 minutes).
     max_retries: int = Field(default=2, ge=0, le=10)
-    #: False asks the provider not to keep requests and answers (data minimisation); None
-    #: leaves the field out, for compatible servers that refuse it.
-    store: bool | None = False
+    #: "auto": ``store: false`` (keep nothing: data minimisation) is sent to OpenAI's own API
+    #: (api.openai.com) only, since proxies and other servers refuse the field; true/false: sent
+    #: to any server; None: never sent (as listing "store" in ``omit_parameters``).
+    store: bool | Literal["auto"] | None = "auto"
     #: "json_schema" (strict structured outputs) or "json_object" for servers without it.
     structured_output: Literal["json_schema", "json_object"] = "json_schema"
-    #: The request field that caps an answer's length; older compatible servers want
-    #: "max_tokens".
+    #: The request field that caps an answer's length; Ollama and older compatible servers
+    #: want "max_tokens".
     token_limit_parameter: Literal["max_completion_tokens", "max_tokens"] = "max_completion_tokens"
+    #: Optional request fields never sent, for servers or models that refuse them:
+    #: "temperature" (reasoning models), "store", "token_limit" (the field named by
+    #: ``token_limit_parameter``), "response_format" (the answer is then asked for in the
+    #: instructions only, and its JSON found in the text).
+    omit_parameters: tuple[OptionalParameter, ...] = ()
 
     @model_validator(mode="before")
     @classmethod

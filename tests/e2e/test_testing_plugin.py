@@ -33,7 +33,7 @@ PLATFORM_TESTS = textwrap.dedent(
         assert manager.get_transcript(session.id)[0].content == "Hello?"
         manager.send_message(session.id, "I would start with the API.")
         assert manager.end_session(session.id).status is EvaluationStatus.READY
-        assert all(r.json["store"] is False for r in scripted_openai_server.chat_requests)
+        assert all("store" not in r.json for r in scripted_openai_server.chat_requests)
     '''
 )
 

@@ -7,11 +7,12 @@ it, and a short rationale; then strengths, improvements and a summary. An answer
 valid JSON, does not follow the schema or was cut off is asked again (a bounded number of
 times), then the evaluation fails cleanly (``ProviderError``; the service stores FAILED).
 
-Every cited message must exist and be the candidate's. Dimensions whose citations do not
-verify are re-asked once, naming the bad citations; what still does not verify is recorded as
-insufficient evidence, never kept. The overall score is not asked for: the service computes it
-from the rubric weights. Temperature 0, and the résumé is never shown, so neither a name nor a
-school can move a score.
+Every cited message must exist and be the candidate's (``citations``): a citation that does
+not verify is dropped, and the score kept on those that do (the drop is recorded in the
+provenance, ``dropped_citations``). A score left with no verified citation is re-asked once,
+naming the bad citations; one still without is recorded as insufficient evidence, never
+kept. The overall score is not asked for: the service computes it from the rubric weights.
+Temperature 0, and the résumé is never shown, so neither a name nor a school can move a score.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..ports import (
     ResponseSchema,
 )
 from ..settings import LLMSettings
+from .citations import check_citations, message_roles
 
 PROMPT_VERSION: Final = "evaluator-2026.11.1"
 METHOD: Final = "llm-rubric"
@@ -145,37 +147,35 @@ def answer_validator(rubric: Rubric) -> Callable[[object], EvaluationAnswer]:
 
 @dataclass(frozen=True)
 class _Verdicts:
-    """The dimensions whose scores are supported, and why the others are not."""
+    """The dimensions whose scores are supported (their evidence cut to the citations that
+    verify), why the others are not, and the citations dropped from the supported ones."""
 
     verified: dict[str, DimensionAnswer]
     problems: dict[str, str]
+    dropped: dict[str, list[int]]
 
 
 def verify(answer: EvaluationAnswer, rubric: Rubric, transcript: Sequence[Message]) -> _Verdicts:
     """Split the answer's dimensions into verified ones and ones whose citations fail: a score
-    must cite at least one message, and every cited message must exist and be the candidate's."""
-    roles = {m.seq: m.role for m in transcript}
+    must keep at least one citation of an existing candidate message; the citations that do
+    not verify are dropped."""
+    roles = message_roles(transcript)
     verified: dict[str, DimensionAnswer] = {}
     problems: dict[str, str] = {}
+    dropped: dict[str, list[int]] = {}
     for dim in rubric.dimensions:
         given = answer.dimensions[dim.id]
         if given.score is None:
             verified[dim.id] = given
             continue
-        if not given.evidence:
-            problems[dim.id] = "it gives a score but cites no message"
+        checked = check_citations(given.evidence, roles)
+        if not checked.kept:
+            problems[dim.id] = checked.problem()
             continue
-        bad = []
-        for seq in dict.fromkeys(given.evidence):
-            if seq not in roles:
-                bad.append(f"#{seq} does not exist")
-            elif roles[seq] is not Role.CANDIDATE:
-                bad.append(f"#{seq} is not the candidate's message")
-        if bad:
-            problems[dim.id] = "; ".join(bad)
-        else:
-            verified[dim.id] = given
-    return _Verdicts(verified, problems)
+        verified[dim.id] = given.model_copy(update={"evidence": list(checked.kept)})
+        if checked.dropped:
+            dropped[dim.id] = sorted(checked.dropped)
+    return _Verdicts(verified, problems, dropped)
 
 
 class LLMEvaluator:
@@ -215,8 +215,10 @@ class LLMEvaluator:
         first = self._ask(chat_request, validate, attempts)
         verdicts = verify(first.value, rubric, request.transcript)
         final_answers = dict(verdicts.verified)
+        dropped = dict(verdicts.dropped)
         unverified: dict[str, str] = {}
         responses = first.responses
+        repairs = first.repairs
         if verdicts.problems:
             reask = ChatRequest(
                 messages=(
@@ -228,12 +230,17 @@ class LLMEvaluator:
                 max_tokens=self._settings.evaluator_max_tokens,
                 response_schema=chat_request.response_schema,
             )
-            second = self._ask(reask, validate, attempts, responses_so_far=responses)
+            second = self._ask(
+                reask, validate, attempts, responses_so_far=responses, repairs_so_far=repairs
+            )
             responses = second.responses
+            repairs = second.repairs
             again = verify(second.value, rubric, request.transcript)
             for dim_id, first_problem in verdicts.problems.items():
                 if dim_id in again.verified:
                     final_answers[dim_id] = again.verified[dim_id]
+                    if dim_id in again.dropped:
+                        dropped[dim_id] = again.dropped[dim_id]
                 else:
                     unverified[dim_id] = again.problems.get(dim_id, first_problem)
 
@@ -253,6 +260,8 @@ class LLMEvaluator:
                 responses,
                 reasked=sorted(verdicts.problems),
                 unverified=sorted(unverified),
+                dropped=dropped,
+                repairs=repairs,
                 clipped=clipped,
             ),
         )
@@ -266,6 +275,7 @@ class LLMEvaluator:
         attempts: int,
         *,
         responses_so_far: tuple[ChatResponse, ...] = (),
+        repairs_so_far: int = 0,
     ) -> StructuredAnswer[EvaluationAnswer]:
         return ask_structured(
             self._chat,
@@ -275,6 +285,7 @@ class LLMEvaluator:
             what="evaluation",
             provider=self._provider,
             responses_so_far=responses_so_far,
+            repairs_so_far=repairs_so_far,
         )
 
     def _transcript_lines(self, transcript: Sequence[Message]) -> tuple[list[str], bool]:
@@ -310,7 +321,14 @@ class LLMEvaluator:
             summary="The candidate sent no messages, so no dimension could be scored.",
             model=model,
             provenance=self._provenance(
-                template, model, (), reasked=[], unverified=[], clipped=False
+                template,
+                model,
+                (),
+                reasked=[],
+                unverified=[],
+                dropped={},
+                repairs=0,
+                clipped=False,
             ),
         )
 
@@ -322,6 +340,8 @@ class LLMEvaluator:
         *,
         reasked: list[str],
         unverified: list[str],
+        dropped: Mapping[str, list[int]],
+        repairs: int,
         clipped: bool,
     ) -> dict[str, Any]:
         usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -345,6 +365,8 @@ class LLMEvaluator:
             "latency_seconds": round(sum(r.latency_seconds for r in responses), 4),
             "reasked_dimensions": reasked,
             "unverified_dimensions": unverified,
+            "dropped_citations": {dim: dropped[dim] for dim in sorted(dropped)},
+            "repaired_answers": repairs,
             "transcript_clipped": clipped,
         }
 

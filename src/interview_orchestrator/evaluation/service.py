@@ -23,7 +23,8 @@ from ..errors import (
 )
 from ..faults import fault_point
 from ..interview_template import InterviewTemplate, overall_score
-from ..models import DimensionScore, EvaluationReport, EvaluationStatus, Message, Role
+from ..log_events import LogEvent, Logger
+from ..models import DimensionScore, EvaluationReport, EvaluationStatus, Message
 from ..ports import (
     DataStore,
     EvaluationDraft,
@@ -32,6 +33,7 @@ from ..ports import (
     Evaluator,
     TemplateCatalog,
 )
+from .citations import CheckedCitations, check_citations, dropped_for_provenance, message_roles
 
 DONE = frozenset({EvaluationStatus.READY, EvaluationStatus.NO_EVIDENCE})
 
@@ -154,7 +156,10 @@ class EvaluationService:
         template = self._templates.get(session.config.template)
         request = EvaluationRequest(session, transcript, template, notes)
         provider, draft = self._evaluate(request)
-        scores = verified_scores(draft, template, transcript)
+        scores, dropped = verified_scores(draft, template, transcript)
+        recorded = draft.provenance.get("dropped_citations")
+        if dropped or recorded:
+            dropped = {**(dict(recorded) if isinstance(recorded, Mapping) else {}), **dropped}
         overall = overall_score(template.rubric, scores)
         return EvaluationOutcome(
             status=EvaluationStatus.READY
@@ -172,7 +177,9 @@ class EvaluationService:
             rubric_version=template.rubric.version,
             provenance={
                 **draft.provenance,
+                **({"dropped_citations": dropped} if dropped else {}),
                 "provider": provider,
+                "model": draft.model,
                 "template_version": template.version,
             },
         )
@@ -269,14 +276,17 @@ class LeaseKeeper:
 
 def verified_scores(
     draft: EvaluationDraft, template: InterviewTemplate, transcript: tuple[Message, ...]
-) -> dict[str, DimensionScore]:
-    """Every rubric dimension with a score only where the cited evidence is real.
+) -> tuple[dict[str, DimensionScore], dict[str, list[int]]]:
+    """Every rubric dimension with a score only where the cited evidence is real, and the
+    citations dropped per dimension.
 
-    A cited message must exist and be the candidate's; a score left with no such evidence
-    becomes "insufficient evidence" (None) rather than an unsupported number.
+    The rule is the evaluators' own (``citations``): a citation that does not verify is
+    dropped, the others kept; a score left with no verified citation becomes "insufficient
+    evidence" (None) rather than an unsupported number.
     """
-    candidate_seqs = {m.seq for m in transcript if m.role is Role.CANDIDATE}
+    roles = message_roles(transcript)
     verified: dict[str, DimensionScore] = {}
+    checks: dict[str, CheckedCitations] = {}
     for dim in template.rubric.dimensions:
         given = draft.dimension_scores.get(dim.id)
         if given is None:
@@ -286,7 +296,11 @@ def verified_scores(
         score = given.score
         if score is not None and not 1 <= score <= 5:
             score = None
-        if score is not None and not evidence:
+        if score is None:
+            verified[dim.id] = replace(given, score=None, evidence=())
+            continue
+        checks[dim.id] = checked = check_citations(given.evidence, roles)
+        if not checked.kept:
             verified[dim.id] = replace(
                 given,
                 score=None,
@@ -294,5 +308,5 @@ def verified_scores(
                 rationale="insufficient evidence: no verifiable citation",
             )
         else:
-            verified[dim.id] = replace(given, score=score, evidence=evidence if score else ())
-    return verified
+            verified[dim.id] = replace(given, score=score, evidence=checked.kept)
+    return verified, dropped_for_provenance(checks)

@@ -3,7 +3,8 @@
 - ``ScriptedOpenAIServer``: an OpenAI-compatible HTTP server on 127.0.0.1, scripted per test
   (a queue of responses and/or a handler), able to inject every provider fault, recording
   what it received. Point the real ``openai`` client, or a ``Container`` (``server.connect``),
-  at it.
+  at it. ``quirks`` (``LITELLM_PROXY``, ``OLLAMA``, ``VLLM``, ``AZURE_OPENAI`` or your own
+  ``ServerQuirks``) make it behave like a particular compatible server.
 - ``ScriptedChatModel``: the ``ChatModel`` port answering from a script, without HTTP.
 - Response builders (``completion``, ``rate_limited``, ``server_error``, ``malformed_body``,
   ``truncated``, ``stalled``, ``error``) and answer builders (``interviewer_turn``,
@@ -16,10 +17,15 @@
 from .answers import evaluation, interviewer_turn, plausible_responder
 from .chat_model import ScriptedChatModel
 from .server import (
+    AZURE_OPENAI,
+    LITELLM_PROXY,
+    OLLAMA,
     TEST_API_KEY,
+    VLLM,
     RecordedRequest,
     ScriptedOpenAIServer,
     ScriptedResponse,
+    ServerQuirks,
     completion,
     error,
     malformed_body,
@@ -30,11 +36,16 @@ from .server import (
 )
 
 __all__ = [
+    "AZURE_OPENAI",
+    "LITELLM_PROXY",
+    "OLLAMA",
     "TEST_API_KEY",
+    "VLLM",
     "RecordedRequest",
     "ScriptedChatModel",
     "ScriptedOpenAIServer",
     "ScriptedResponse",
+    "ServerQuirks",
     "completion",
     "error",
     "evaluation",

@@ -6,10 +6,15 @@ fault the library must survive (a delay past the client's timeout, 429 with ``Re
 500/503, a body that is not JSON, a truncated answer ...), and it records every request with
 its arrival time, so tests can assert what was sent and when.
 
+``quirks`` makes it behave like a particular compatible server (``LITELLM_PROXY``,
+``OLLAMA``, ``VLLM``, ``AZURE_OPENAI``): the fields it refuses or needs, the models it serves
+and the error bodies it answers with, where it serves chat, and whether its answers wrap
+their JSON in prose.
+
     with ScriptedOpenAIServer(completion("Hello")) as server:
         client = openai.OpenAI(api_key="test", base_url=server.base_url)
         ...
-        assert server.requests[0].json["store"] is False
+        assert "store" not in server.requests[0].json
 """
 
 from __future__ import annotations
@@ -27,6 +32,32 @@ from typing import Any, Final
 CHAT_PATHS: Final = frozenset({"/v1/chat/completions", "/chat/completions"})
 DEFAULT_MODEL: Final = "scripted-model"
 TEST_API_KEY: Final = "sk-scripted-test-key"
+
+
+@dataclass(frozen=True)
+class ServerQuirks:
+    """How one OpenAI-compatible server departs from OpenAI's API. A request it would refuse
+    is answered with that server's error (and consumes nothing from the script)."""
+
+    name: str = "openai"
+    #: Chat is served at ``{path_prefix}/chat/completions``; ``base_url`` ends in it.
+    path_prefix: str = "/v1"
+    #: Request fields the server refuses: field -> the message of its HTTP 400.
+    refused_fields: Mapping[str, str] = field(default_factory=dict)
+    #: Fields the server needs to honour the request: field -> the message of its HTTP 400
+    #: when missing (a field it would silently ignore is emulated as one it needs).
+    required_fields: Mapping[str, str] = field(default_factory=dict)
+    #: The model names served (empty: any); another gets ``unknown_model`` (``{model}`` is
+    #: replaced by the name asked for).
+    served_models: tuple[str, ...] = ()
+    unknown_model: ScriptedResponse | None = None
+    #: Answers wrap their JSON in a Markdown fence with prose around it, as small models do.
+    prose_around_json: bool = False
+
+    @property
+    def chat_paths(self) -> frozenset[str]:
+        own = f"{self.path_prefix.rstrip('/')}/chat/completions"
+        return CHAT_PATHS | {own} if self.path_prefix == "/v1" else frozenset({own})
 
 
 @dataclass(frozen=True)
@@ -180,6 +211,52 @@ def _json_response(
     )
 
 
+def _refusal(message: str, status: int = 400, code: str | None = None) -> ScriptedResponse:
+    detail: dict[str, Any] = {"message": message, "type": "invalid_request_error"}
+    if code is not None:
+        detail["code"] = code
+    return _json_response(status, {"error": detail})
+
+
+#: A LiteLLM proxy in front of a backend that is not OpenAI's own (Ollama, Anthropic,
+#: Mistral, Gemini, Bedrock ...): without ``drop_params`` it refuses ``store`` with HTTP 400.
+LITELLM_PROXY: Final = ServerQuirks(
+    name="litellm",
+    refused_fields={
+        "store": "litellm.UnsupportedParamsError: ollama does not support parameters: "
+        "['store'], for model=llama3.1. To drop these, set `litellm.drop_params=True` or for "
+        "proxy: `litellm_settings: drop_params: true`"
+    },
+)
+#: Ollama's /v1 endpoint: caps an answer only by ``max_tokens``, serves the models pulled
+#: (404 otherwise), and small models put prose and a fence around their JSON.
+OLLAMA: Final = ServerQuirks(
+    name="ollama",
+    required_fields={"max_tokens": "the scripted Ollama caps an answer only by max_tokens"},
+    served_models=("llama3.1",),
+    unknown_model=_refusal('model "{model}" not found, try pulling it first', 404),
+    prose_around_json=True,
+)
+#: vLLM's OpenAI-compatible server: serves the one model it was started with.
+VLLM: Final = ServerQuirks(
+    name="vllm",
+    served_models=("Qwen/Qwen2.5-7B-Instruct",),
+    unknown_model=_refusal("The model `{model}` does not exist.", 404, "NotFoundError"),
+)
+#: Azure OpenAI's v1 API: chat under ``/openai/v1``, the model named by its deployment.
+AZURE_OPENAI: Final = ServerQuirks(
+    name="azure-openai",
+    path_prefix="/openai/v1",
+    served_models=("interviews-gpt-4o-mini",),
+    unknown_model=_refusal(
+        "The API deployment for this resource does not exist. If you created the deployment "
+        "within the last 5 minutes, please wait a moment and try again.",
+        404,
+        "DeploymentNotFound",
+    ),
+)
+
+
 # --------------------------------------------------------------------------- the server
 
 
@@ -193,7 +270,13 @@ class ScriptedOpenAIServer:
     why).
     """
 
-    def __init__(self, *responses: ScriptedResponse, handler: Handler | None = None) -> None:
+    def __init__(
+        self,
+        *responses: ScriptedResponse,
+        handler: Handler | None = None,
+        quirks: ServerQuirks | None = None,
+    ) -> None:
+        self.quirks = quirks or ServerQuirks()
         self._queue: deque[ScriptedResponse] = deque(responses)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -252,7 +335,7 @@ class ScriptedOpenAIServer:
         if self._httpd is None:
             raise RuntimeError("the server is not started: use it as a context manager")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"http://{host!s}:{port}{self.quirks.path_prefix.rstrip('/')}"
 
     def enqueue(self, *responses: ScriptedResponse) -> None:
         """Add responses to the end of the queue."""
@@ -278,7 +361,8 @@ class ScriptedOpenAIServer:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path in CHAT_PATHS]
+        paths = self.quirks.chat_paths
+        return [r for r in self.requests if r.path in paths]
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -301,10 +385,34 @@ class ScriptedOpenAIServer:
             self._requests.append(request)
 
     def _respond(self, request: RecordedRequest) -> ScriptedResponse:
-        if request.path not in CHAT_PATHS:
-            return error(
-                404, f"ScriptedOpenAIServer serves only /v1/chat/completions, not {request.path}"
-            )
+        quirks = self.quirks
+        if request.path not in quirks.chat_paths:
+            served = " or ".join(sorted(quirks.chat_paths))
+            return error(404, f"ScriptedOpenAIServer serves only {served}, not {request.path}")
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        answer = self._scripted(request)
+        return _wrapped_in_prose(answer) if quirks.prose_around_json else answer
+
+    def _refused(self, request: RecordedRequest) -> ScriptedResponse | None:
+        """The quirks' answer to a request that server would not serve, if any."""
+        quirks = self.quirks
+        body = request.json if isinstance(request.json, dict) else {}
+        for name, message in quirks.refused_fields.items():
+            if name in body:
+                return _refusal(message)
+        for name, message in quirks.required_fields.items():
+            if name not in body:
+                return _refusal(message)
+        model = body.get("model")
+        if quirks.served_models and model not in quirks.served_models:
+            unknown = quirks.unknown_model or _refusal("The model `{model}` does not exist.", 404)
+            text = unknown.body.decode("utf-8").replace("{model}", str(model))
+            return ScriptedResponse(unknown.status, text.encode("utf-8"), unknown.headers)
+        return None
+
+    def _scripted(self, request: RecordedRequest) -> ScriptedResponse:
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
@@ -322,6 +430,23 @@ class ScriptedOpenAIServer:
     def _wait(self, seconds: float) -> bool:
         """Sleep ``seconds`` unless the server closes first; True if it is still open."""
         return not self._closing.wait(seconds) if seconds > 0 else True
+
+
+def _wrapped_in_prose(answer: ScriptedResponse) -> ScriptedResponse:
+    """``answer`` with each JSON message content put in a fence between two sentences."""
+    try:
+        payload = json.loads(answer.body)
+        for choice in payload["choices"]:
+            content = choice["message"]["content"]
+            if isinstance(content, str) and content.lstrip().startswith("{"):
+                choice["message"]["content"] = (
+                    f"Sure! Here is the JSON you asked for:\n\n```json\n{content}\n```\n\n"
+                    "Let me know if you need anything else."
+                )
+    except (ValueError, KeyError, TypeError):
+        return answer
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    return ScriptedResponse(answer.status, body, answer.headers, answer.delay)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -139,6 +139,21 @@ def test_evidence_that_does_not_exist_is_re_asked_once_and_corrected(
     assert report.provenance["reasked_dimensions"] == ["deep_dive"]
 
 
+def test_a_score_citing_a_real_and_a_missing_message_keeps_the_real_one(
+    manager: SessionManager,
+    scripted_openai_server: ScriptedOpenAIServer,
+    completed: Callable[..., str],
+) -> None:
+    session_id = completed(scores(4, deep_dive=(5, (2, 99))))
+    report = manager.get_evaluation(session_id)
+    assert report is not None and report.status is EvaluationStatus.READY
+    deep_dive = report.dimension_scores["deep_dive"]
+    assert (deep_dive.score, deep_dive.evidence) == (5, (2,))
+    assert report.provenance["dropped_citations"] == {"deep_dive": [99]}
+    assert report.provenance["reasked_dimensions"] == []
+    assert len(scripted_openai_server.chat_requests) == 1
+
+
 def test_evidence_that_still_fails_after_the_re_ask_is_insufficient_evidence(
     manager: SessionManager,
     scripted_openai_server: ScriptedOpenAIServer,

@@ -50,11 +50,11 @@ def test_a_completion_reports_content_served_model_usage_and_latency(
     assert response.latency_seconds > 0
 
 
-def test_requests_ask_the_provider_not_to_store_them(
+def test_store_false_when_configured_asks_the_provider_not_to_store_requests(
     scripted_openai_server: ScriptedOpenAIServer, gateway: Gateway
 ) -> None:
     scripted_openai_server.enqueue(completion("ok"))
-    gateway().complete(REQUEST)
+    gateway(store=False).complete(REQUEST)
     body = scripted_openai_server.chat_requests[0].json
     assert body["store"] is False
     assert body["max_completion_tokens"] == 50

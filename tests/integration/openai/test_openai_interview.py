@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from tests.planted import PLANTED_API_KEY, PLANTED_MESSAGE, planted_in
 
 from interview_orchestrator import (
@@ -116,12 +117,40 @@ def test_the_model_sees_only_the_resume_fields_the_template_asks_for(
     assert '\\"years_experience\\": 7' in bodies[0]
 
 
-def test_every_request_asks_the_provider_not_to_store_it(
-    manager: SessionManager, scripted_openai_server: ScriptedOpenAIServer, openai_config: ConfigFor
+def test_with_store_false_every_request_asks_the_provider_not_to_store_it(
+    openai_container: Any, scripted_openai_server: ScriptedOpenAIServer, openai_config: ConfigFor
 ) -> None:
+    openai_container.config.openai.store.from_value(False)
     scripted_openai_server.handler = plausible_responder
-    run_interview(manager, openai_config())
+    run_interview(openai_container.session_manager(), openai_config())
     assert {r.json["store"] for r in scripted_openai_server.chat_requests} == {False}
+
+
+def test_a_report_produced_by_the_fallback_names_its_provider_and_model(
+    openai_container: Any,
+    scripted_openai_server: ScriptedOpenAIServer,
+    openai_config: ConfigFor,
+) -> None:
+    """A runner without the key (e.g. a worker started without OPENAI_API_KEY): the primary
+    evaluator fails before any request, and the offline one does the work."""
+    openai_container.config.evaluation.mode.from_value("background")
+    scripted_openai_server.handler = plausible_responder
+    manager = openai_container.session_manager()
+    session = manager.create_session(openai_config(fallback_provider="offline"))
+    manager.start_session(session.id)
+    manager.send_message(session.id, ANSWERS[1])
+    manager.end_session(session.id)
+    scripted_openai_server.clear_requests()
+    openai_container.openai_client.reset()
+    openai_container.openai_api_key.override(providers.Object(None))
+
+    report = openai_container.evaluation_manager().generate_evaluation(session.id)
+    assert scripted_openai_server.chat_requests == []
+    assert (report.provider, report.model) == ("offline", "rubric-rules")
+    assert report.provenance["provider"] == "offline"
+    assert report.provenance["model"] == "rubric-rules"
+    assert report.provenance["fallback_from"] == "openai"
+    assert "not configured" in report.provenance["primary_error"]
 
 
 def test_the_whiteboard_export_reaches_the_interviewer_as_structured_content(

@@ -88,7 +88,9 @@ def test_insufficient_evidence_is_recorded_as_no_score(
     evaluator, _ = evaluator_for(evaluation(all_dimensions(template, None, ())))
     draft = evaluator.evaluate(request_for(template))
     assert all(d.score is None and d.evidence == () for d in draft.dimension_scores.values())
-    assert all(d.rationale.startswith("insufficient evidence") for d in draft.dimension_scores.values())
+    assert all(
+        d.rationale.startswith("insufficient evidence") for d in draft.dimension_scores.values()
+    )
 
 
 def test_a_transcript_without_candidate_messages_costs_no_request(
@@ -102,7 +104,11 @@ def test_a_transcript_without_candidate_messages_costs_no_request(
 
 @pytest.mark.parametrize(
     ("evidence", "named"),
-    [((99,), "#99 does not exist"), ((3,), "#3 is not the candidate's message"), ((), "cites no message")],
+    [
+        ((99,), "#99 does not exist"),
+        ((3,), "#3 is not the candidate's message"),
+        ((), "cites no message"),
+    ],
     ids=["missing-message", "interviewer-message", "no-citation"],
 )
 def test_a_bad_citation_is_re_asked_once_naming_it(
@@ -128,7 +134,7 @@ def test_a_citation_that_still_fails_becomes_insufficient_evidence(
     template: InterviewTemplate, evaluator_for: Any
 ) -> None:
     bad = all_dimensions(template)
-    bad["deep_dive"] = (5, (2, 99))
+    bad["deep_dive"] = (5, (3, 99))
     evaluator, chat = evaluator_for(evaluation(bad), evaluation(bad))
     draft = evaluator.evaluate(request_for(template))
     deep_dive = draft.dimension_scores["deep_dive"]
@@ -136,6 +142,29 @@ def test_a_citation_that_still_fails_becomes_insufficient_evidence(
     assert "did not verify after re-asking" in deep_dive.rationale and "#99" in deep_dive.rationale
     assert draft.provenance["unverified_dimensions"] == ["deep_dive"]
     assert len(chat.requests) == 2
+
+
+def test_a_score_keeps_its_verified_citations_and_records_the_dropped_ones(
+    template: InterviewTemplate, evaluator_for: Any
+) -> None:
+    mixed = all_dimensions(template)
+    mixed["deep_dive"] = (5, (4, 99, 3))
+    evaluator, chat = evaluator_for(evaluation(mixed))
+    draft = evaluator.evaluate(request_for(template))
+    deep_dive = draft.dimension_scores["deep_dive"]
+    assert (deep_dive.score, deep_dive.evidence) == (5, (4,))
+    assert draft.provenance["dropped_citations"] == {"deep_dive": [3, 99]}
+    assert draft.provenance["reasked_dimensions"] == [] and len(chat.requests) == 1
+
+
+def test_an_answer_found_inside_prose_is_counted_in_the_provenance(
+    template: InterviewTemplate, evaluator_for: Any
+) -> None:
+    wrapped = f"Here is my assessment:\n```json\n{json.dumps(evaluation(all_dimensions(template)))}\n```\nThanks!"
+    evaluator, _ = evaluator_for(wrapped)
+    draft = evaluator.evaluate(request_for(template))
+    assert draft.provenance["repaired_answers"] == 1
+    assert {d.score for d in draft.dimension_scores.values()} == {3}
 
 
 @pytest.mark.parametrize(
@@ -164,7 +193,7 @@ def test_the_resume_never_reaches_the_evaluator(
     evaluator, chat = evaluator_for(evaluation(all_dimensions(template)))
     evaluator.evaluate(request_for(template))
     sent = "\n".join(m.content for m in chat.requests[0].messages)
-    for planted in ("Ada Example", "ada@example.org", "Example University", "redis\", \"kafka"):
+    for planted in ("Ada Example", "ada@example.org", "Example University", 'redis", "kafka'):
         assert planted not in sent
 
 

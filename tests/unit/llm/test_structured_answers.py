@@ -6,7 +6,11 @@ import pytest
 from pydantic import BaseModel
 
 from interview_orchestrator.errors import ProviderError, ProviderResponseError
-from interview_orchestrator.llm.structured import ask_structured
+from interview_orchestrator.llm.structured import (
+    StructuredAnswer,
+    ask_structured,
+    first_json_object,
+)
 from interview_orchestrator.ports import ChatMessage, ChatRequest, ChatResponse, TokenUsage
 from interview_orchestrator.testing import ScriptedChatModel
 
@@ -40,6 +44,56 @@ def test_a_valid_answer_is_returned_with_its_conversation_and_costs() -> None:
 
 def test_json_in_a_markdown_fence_is_accepted() -> None:
     assert ask(ScriptedChatModel('```json\n{"value": 4}\n```')).value == 4
+
+
+def answered(content: str) -> StructuredAnswer[Answer]:
+    return ask_structured(
+        ScriptedChatModel(content),
+        REQUEST,
+        Answer.model_validate,
+        attempts=1,
+        what="answer",
+        provider="openai",
+    )
+
+
+def test_a_fenced_object_with_prose_around_it_is_extracted_and_counted_as_a_repair() -> None:
+    answer = answered('Sure! Here it is:\n\n```json\n{"value": 6}\n```\n\nAnything else?')
+    assert answer.value == Answer(value=6) and answer.repairs == 1
+
+
+def test_a_plain_or_fenced_object_is_not_a_repair() -> None:
+    assert answered('{"value": 1}').repairs == 0
+    assert answered('```json\n{"value": 1}\n```').repairs == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'Note: {"value": 1, "why": "a } in a string"} done',
+            {"value": 1, "why": "a } in a string"},
+        ),
+        (
+            'first {"value": 1, "nested": {"a": [1, 2]}} then {"value": 2}',
+            {"value": 1, "nested": {"a": [1, 2]}},
+        ),
+        ('a stray { brace, then {"value": 3}', {"value": 3}),
+        ('escaped \\" quote: {"value": 4, "q": "say \\"hi\\" {"}', {"value": 4, "q": 'say "hi" {'}),
+        ("no object at all", None),
+        ('{"value": 1', None),
+    ],
+    ids=["brace-in-string", "first-of-two", "stray-brace", "escaped-quote", "none", "unclosed"],
+)
+def test_the_first_complete_json_object_is_found_in_text(
+    text: str, expected: dict[str, object] | None
+) -> None:
+    assert first_json_object(text) == expected
+
+
+def test_runs_of_unclosed_braces_hold_no_object() -> None:
+    assert first_json_object("{" * 200_000) is None
+    assert first_json_object('{"a":' * 50_000) is None
 
 
 @pytest.mark.parametrize(
