@@ -27,6 +27,7 @@ def test_demo_runs_a_whole_interview_on_a_fresh_directory(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert "Overall:" in result.stdout and "/ 100" in result.stdout
     assert "Transcript" in result.stdout and "paused" in result.stdout
+    assert result.stdout.count("Hi, and thanks for joining!") == 1  # the interview, once
     assert (tmp_path / "var" / "interviews.db").exists()
 
 
