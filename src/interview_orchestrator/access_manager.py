@@ -6,9 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeGuard
-
-import structlog
+from typing import Final, TypeGuard
 
 from .access import (
     KEY_PREFIX,
@@ -34,6 +32,7 @@ from .errors import (
     RateLimitedError,
     ResourceNotFoundError,
 )
+from .log_events import LogEvent, Logger
 from .models import DEFAULT_TENANT, Session, new_id, parse_tenant_id
 from .ports import AccessStore, RateLimitStore
 
@@ -61,15 +60,13 @@ class AccessManager:
         *,
         rate_limit: RateLimit | None = None,
         clock: Clock = utc_now,
-        logger: Any = None,
+        logger: Logger,
     ) -> None:
         self._store = store
         self._limits = limits
         self._rate_limit = rate_limit or RateLimit()
         self._clock = clock
-        self._log = (logger if logger is not None else structlog.get_logger()).bind(
-            component="AccessManager"
-        )
+        self._log = logger.bind(component="AccessManager")
 
     # ------------------------------------------------------------------ keys
 
@@ -88,7 +85,7 @@ class AccessManager:
         )
         self._store.add_key(key, issued.token_hash)
         self._log.info(
-            "key created",
+            LogEvent.KEY_CREATED,
             operation="create_key",
             metadata={"key_id": key.id, "role": key.role.value, "tenant_id": key.tenant_id},
         )
@@ -102,7 +99,7 @@ class AccessManager:
         key_id = parse_resource_id(key_id, "key")
         tenant = None if tenant_id is None else parse_tenant_id(tenant_id)
         key = self._store.revoke_key(key_id, now=self._clock(), tenant_id=tenant)
-        self._log.info("key revoked", operation="revoke_key", metadata={"key_id": key.id})
+        self._log.info(LogEvent.KEY_REVOKED, operation="revoke_key", metadata={"key_id": key.id})
         return key
 
     # ------------------------------------------------------------------ links
@@ -128,7 +125,7 @@ class AccessManager:
         )
         self._store.add_link(link, issued.token_hash)
         self._log.info(
-            "link created",
+            LogEvent.LINK_CREATED,
             operation="create_link",
             session_id=session.id,
             metadata={"link_id": link.id, "kind": link_kind.value},
@@ -146,7 +143,7 @@ class AccessManager:
         if revoked is None:
             raise ResourceNotFoundError("link", link_id)
         self._log.info(
-            "link revoked",
+            LogEvent.LINK_REVOKED,
             operation="revoke_link",
             session_id=link.session_id,
             metadata={"link_id": link_id},
@@ -183,7 +180,7 @@ class AccessManager:
         try:
             self._store.touch_key(key.id, now=now)
         except InterviewPlatformError:
-            self._log.warning("could not record a key's use", metadata={"key_id": key.id})
+            self._log.warning(LogEvent.KEY_USE_NOT_RECORDED, metadata={"key_id": key.id})
 
     def link_of(self, token: str) -> SessionLink | None:
         """The link a token names, usable or not (pages tell an expired link from a bad one)."""

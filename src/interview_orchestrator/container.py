@@ -36,6 +36,7 @@ from .interviewer.offline import OfflineInterviewer
 from .interviewer.router import InterviewerRouter
 from .lifecycle import TimePolicy
 from .llm.openai_chat import API_KEY_VARIABLE, OpenAIChatModel, build_openai_client
+from .log_events import Logger
 from .logging import build_logger
 from .session_manager import SessionManager
 from .settings import (
@@ -94,7 +95,7 @@ def _hours(value: float) -> timedelta:
 
 
 @contextmanager
-def open_communication(engine: Engine, logger: object) -> Iterator[InProcessCommunicationManager]:
+def open_communication(engine: Engine, logger: Logger) -> Iterator[InProcessCommunicationManager]:
     """In-process wake-ups, plus ``LISTEN`` on PostgreSQL so that every process hears every
     commit; its threads stop on ``shutdown_resources()``."""
     manager = (

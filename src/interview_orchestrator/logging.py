@@ -2,7 +2,10 @@
 
 The library configures a logger of its own (the ``interview_orchestrator`` stdlib logger wrapped
 by structlog) rather than structlog's global configuration, so an embedding application keeps
-its own set-up; it can also pass any structlog-style logger to ``SessionManager`` instead.
+its own set-up. Every component takes its logger (``log_events.Logger``) as a required
+argument (the container passes ``build_logger``'s); an embedder may pass any structlog-style
+bound logger instead, or ``build_logger(enabled=False)`` to leave the output to its own
+handlers on the ``interview_orchestrator`` logger.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 import structlog
 
@@ -27,12 +27,14 @@ from .errors import (
 )
 from .faults import fault_point
 from .lifecycle import FINISHED_EVALUATION, Action, DueAction, Operation, TimePolicy
+from .log_events import LogEvent, Logger, log_failure
 from .models import (
     DEFAULT_TENANT,
     MAX_EVENT_PAGE,
     CommunicationMode,
     EndReason,
     EvaluationReport,
+    EvaluationStatus,
     EventType,
     Message,
     NewEvent,
@@ -70,8 +72,6 @@ from .subscriptions import EventHandler, Subscription
 T = TypeVar("T")
 EvaluateWhen = Literal["now", "background"]
 
-#: Caller mistakes are logged as warnings; everything else that fails is an error.
-_CALLER_ERRORS = (InvalidInputError, InvalidStateTransitionError, SessionNotFoundError)
 _EVALUATE_WHEN: tuple[EvaluateWhen, ...] = ("now", "background")
 #: A subscription wakes at least this often (seconds) to read what it may have missed.
 _MAX_POLL_SECONDS = 3600
@@ -90,7 +90,7 @@ class SessionManager:
         ai_interviewer: AIInterviewer,
         evaluation_manager: EvaluationManager,
         communication_manager: CommunicationManager,
-        logger: Any = None,
+        logger: Logger,
         *,
         clock: Clock = utc_now,
         context_messages: int = 20,
@@ -104,7 +104,7 @@ class SessionManager:
         self._interviewer = ai_interviewer
         self._evaluations = evaluation_manager
         self._channels = communication_manager
-        self._base_log = logger if logger is not None else structlog.get_logger()
+        self._base_log = logger
         self._log = self._base_log.bind(component="SessionManager")
         self._clock = clock
         self._context_messages = context_messages
@@ -183,7 +183,7 @@ class SessionManager:
                     "configuration or user; use a new idempotency key"
                 )
             self._log.info(
-                "session created" if created else "session already existed (idempotent create)",
+                LogEvent.SESSION_CREATED if created else LogEvent.SESSION_CREATE_REPEATED,
                 metadata={
                     "tenant_id": tenant,
                     "enabled_modes": [m.value for m in config.enabled_modes],
@@ -240,7 +240,7 @@ class SessionManager:
                 self._close_channels_unless_started(sid)
                 raise
             self._log.info(
-                "session started",
+                LogEvent.SESSION_STARTED,
                 metadata={"enabled_modes": [m.value for m in config.enabled_modes]},
             )
             return result.session
@@ -304,9 +304,7 @@ class SessionManager:
             turn = self._answer(session, started, channel)
             self._end_if_budget_spent(session)
             self._log.info(
-                "message exchanged"
-                if not turn.reply.late
-                else "reply stored late: session had ended",
+                LogEvent.REPLY_STORED_LATE if turn.reply.late else LogEvent.MESSAGE_EXCHANGED,
                 metadata={
                     "mode": channel.value,
                     "candidate_seq": turn.candidate.seq,
@@ -334,7 +332,7 @@ class SessionManager:
             )
             turn = self._answer(session, started, started.candidate.mode)
             self._log.info(
-                "reply retried",
+                LogEvent.REPLY_RETRIED,
                 metadata={"candidate_seq": turn.candidate.seq, "reply_seq": turn.reply.seq},
             )
             return turn.reply
@@ -376,7 +374,7 @@ class SessionManager:
             fault_point("end_session.after_channels_closed")
             report = self._evaluation_after_end(sid, when)
             self._log.info(
-                "session ended",
+                LogEvent.SESSION_ENDED,
                 metadata={
                     "end_reason": reason.value,
                     "active_seconds": round(result.session.active_seconds, 3),
@@ -400,13 +398,15 @@ class SessionManager:
             existing = self._store.get_evaluation(sid)
             if existing is not None and existing.status in FINISHED_EVALUATION and not force:
                 self._log.info(
-                    "evaluation already finished; not regenerated",
+                    LogEvent.EVALUATION_KEPT,
                     metadata={"evaluation": existing.status.value},
                 )
                 return existing
             report = self._generate(sid, force=force)
             self._log.info(
-                "evaluation regenerated",
+                LogEvent.EVALUATION_FAILED
+                if report.status is EvaluationStatus.FAILED
+                else LogEvent.EVALUATION_READY,
                 metadata={"evaluation": report.status.value, "force": force},
             )
             return report
@@ -621,7 +621,7 @@ class SessionManager:
             )
         if existing.reply is not None:
             self._log.info(
-                "message already exchanged (idempotent send)",
+                LogEvent.MESSAGE_REPEATED,
                 metadata={"candidate_seq": candidate.seq, "reply_seq": existing.reply.seq},
             )
             return Turn(candidate, existing.reply)
@@ -708,12 +708,19 @@ class SessionManager:
         except InvalidStateTransitionError:
             return  # ended meanwhile by someone else: nothing left to do
         self._channels.disable_all_modes(session.id)
-        self._log.info("session ended: turn budget spent", metadata={"max_turns": budget})
+        self._log.info(
+            LogEvent.SESSION_ENDED,
+            metadata={"end_reason": EndReason.TURN_LIMIT.value, "max_turns": budget},
+        )
         if self._evaluate == "now":
             try:
                 self._generate(session.id, force=False)
             except EvaluationError:
-                self._log.error("evaluation after the turn budget failed", exc_info=True)
+                self._log.error(
+                    LogEvent.EVALUATION_FAILED,
+                    metadata={"end_reason": EndReason.TURN_LIMIT.value},
+                    exc_info=True,
+                )
 
     def _release(self, session_id: str, candidate_seq: int) -> None:
         """Give the turn back so the candidate can go on; if even that fails, the turn expires
@@ -721,7 +728,11 @@ class SessionManager:
         try:
             self._store.release_turn(session_id, candidate_seq)
         except InterviewPlatformError:
-            self._log.warning("could not release the turn; it will expire", exc_info=True)
+            self._log.warning(
+                LogEvent.TURN_RELEASE_FAILED,
+                metadata={"candidate_seq": candidate_seq},
+                exc_info=True,
+            )
 
     def _evaluation_after_end(self, session_id: str, when: EvaluateWhen) -> EvaluationReport:
         if when == "now":
@@ -738,7 +749,7 @@ class SessionManager:
             after = lifecycle.apply(session, op, self._clock())
             result = self._store.save_transition(session, after, operation=op, reason=None)
             self._log.info(
-                f"session {result.session.status.value}",
+                _TRANSITION_EVENTS[op],
                 metadata={"active_seconds": round(result.session.active_seconds, 3)},
             )
             return result.session
@@ -762,8 +773,13 @@ class SessionManager:
             session, after, operation=action.operation, reason=action.reason
         )
         self._log.info(
-            f"session {after.status.value} by the time rules",
-            metadata={"reason": action.reason, "active_seconds": round(after.active_seconds, 3)},
+            _TRANSITION_EVENTS[action.operation],
+            metadata={
+                "by": "time_rules",
+                "reason": action.reason,
+                "end_reason": None if action.end_reason is None else action.end_reason.value,
+                "active_seconds": round(after.active_seconds, 3),
+            },
         )
         if action.operation is Operation.END:
             self._channels.disable_all_modes(session.id)
@@ -772,7 +788,11 @@ class SessionManager:
                     self._generate(session.id, force=False)
                 except EvaluationError:
                     # The ending stands; the failed evaluation is stored and retriable.
-                    self._log.error("evaluation after a timed ending failed", exc_info=True)
+                    self._log.error(
+                        LogEvent.EVALUATION_FAILED,
+                        metadata={"by": "time_rules", "reason": action.reason},
+                        exc_info=True,
+                    )
         return result.session
 
     def _overdue_guard(self, session: Session, operation: str) -> Session:
@@ -855,25 +875,31 @@ class SessionManager:
     def _operation(
         self, operation: str, session_id: str | None, *, quiet: bool = False
     ) -> Iterator[None]:
-        """Bind the operation and session to every log line inside; log failures with their
-        stack; let no foreign exception escape."""
+        """Bind the operation and session to every log line inside; log a refusal as a warning
+        and a failure with its stack (``log_failure``); let no foreign exception escape."""
         with structlog.contextvars.bound_contextvars(operation=operation, session_id=session_id):
             try:
                 yield
-            except _CALLER_ERRORS as exc:
-                self._log.warning(f"{operation} refused: {exc}", exc_info=True)
-                raise
             except InterviewPlatformError as exc:
-                self._log.error(f"{operation} failed: {exc}", exc_info=True)
+                log_failure(self._log, exc)
                 raise
             except Exception as exc:
-                self._log.error(f"{operation} failed unexpectedly", exc_info=True)
+                log_failure(self._log, exc)
                 raise InterviewPlatformError(
                     f"{operation} failed unexpectedly ({type(exc).__name__}); nothing was "
                     "reported as done, see the log for details"
                 ) from exc
             if quiet:
-                self._log.info(f"{operation} done")
+                self._log.info(LogEvent.OPERATION_DONE)
+
+
+#: The line a status change logs, by the operation that made it.
+_TRANSITION_EVENTS: Final = {
+    Operation.START: LogEvent.SESSION_STARTED,
+    Operation.PAUSE: LogEvent.SESSION_PAUSED,
+    Operation.RESUME: LogEvent.SESSION_RESUMED,
+    Operation.END: LogEvent.SESSION_ENDED,
+}
 
 
 def _parse_when(value: object) -> EvaluateWhen:

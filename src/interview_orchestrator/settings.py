@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from .errors import InvalidInputError
+from .validation_errors import describe_error
 
 PACKAGE_CONFIG_DIR = Path(__file__).parent / "config"
 DEFAULT_CONFIG_FILE = PACKAGE_CONFIG_DIR / "default.yaml"
@@ -294,7 +295,7 @@ class Settings(_Section):
         try:
             return cls.model_validate(dict(data or {}))
         except ValidationError as exc:
-            problems = "; ".join(_problem(err, origins or {}) for err in exc.errors())
+            problems = "; ".join(describe_error(err, origins) for err in exc.errors())
             where = f" in {source}" if source else ""
             raise InvalidInputError(f"invalid configuration{where}: {problems}") from None
 
@@ -315,12 +316,6 @@ class Settings(_Section):
             if _has_key(from_environment, key) and not _has_key(explicit or {}, key)
         }
         return cls.from_mapping(merged, origins=origins)
-
-
-def _problem(error: Any, origins: Mapping[str, str]) -> str:
-    key = ".".join(str(part) for part in error["loc"])
-    origin = origins.get(key)
-    return f"{key}: {error['msg']}" + (f" ({origin})" if origin else "")
 
 
 def _has_key(values: Mapping[str, Any], dotted_key: str) -> bool:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 from .errors import InterviewPlatformError, SessionNotFoundError
+from .log_events import LogEvent, Logger
 from .models import SessionEvent
 from .ports import CommunicationManager, DataStore
 
@@ -41,7 +42,7 @@ class Subscription:
         after: int = 0,
         tenant_id: str | None = None,
         poll_interval: float = 1.0,
-        logger: Any = None,
+        logger: Logger,
     ) -> None:
         self._store = store
         self._handler = handler
@@ -120,7 +121,7 @@ class Subscription:
                     self._cursors.pop(session_id, None)
                 return
             except InterviewPlatformError:
-                self._report("reading the event log failed; retrying", session_id)
+                self._report(LogEvent.SUBSCRIPTION_READ_FAILED, session_id)
                 with self._lock:
                     self._due.add(session_id)
                 return
@@ -138,14 +139,13 @@ class Subscription:
         try:
             self._handler(event)
         except Exception:  # a broken subscriber must not stop the others or the log
-            self._report("event subscriber failed", event.session_id, event.type.value)
+            self._report(LogEvent.SUBSCRIBER_FAILED, event.session_id, event.type.value)
 
-    def _report(self, message: str, session_id: str, event_type: str | None = None) -> None:
-        if self._log is not None:
-            self._log.error(
-                message,
-                operation="subscribe",
-                session_id=session_id,
-                metadata={"event": event_type},
-                exc_info=True,
-            )
+    def _report(self, event: LogEvent, session_id: str, event_type: str | None = None) -> None:
+        self._log.error(
+            event,
+            operation="subscribe",
+            session_id=session_id,
+            metadata={"event": event_type},
+            exc_info=True,
+        )

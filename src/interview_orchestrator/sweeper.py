@@ -15,6 +15,7 @@ from . import lifecycle
 from .clock import Clock, utc_now
 from .errors import EvaluationError, InterviewPlatformError, InvalidStateTransitionError
 from .lifecycle import Operation, TimePolicy
+from .log_events import LogEvent, Logger
 from .models import EndReason, EvaluationStatus
 from .ports import DataStore
 from .session_manager import SessionManager
@@ -57,7 +58,7 @@ class Sweeper:
         pending_grace: timedelta = timedelta(minutes=1),
         batch_size: int = 500,
         clock: Clock = utc_now,
-        logger: Any = None,
+        logger: Logger,
     ) -> None:
         self._store = data_store
         self._manager = session_manager
@@ -65,7 +66,7 @@ class Sweeper:
         self._pending_grace = pending_grace
         self._batch_size = batch_size
         self._clock = clock
-        self._log = logger.bind(component="Sweeper") if logger is not None else None
+        self._log = logger.bind(component="Sweeper")
 
     def run(self) -> SweepReport:
         report = SweepReport()
@@ -89,14 +90,11 @@ class Sweeper:
             limit=self._batch_size,
         ):
             self._resume_evaluation(session_id, report)
-        if self._log is not None:
-            self._log.info(
-                "sweep done",
-                operation="sweep",
-                metadata={
-                    k: v if isinstance(v, int) else len(v) for k, v in report.as_dict().items()
-                },
-            )
+        self._log.info(
+            LogEvent.SWEEP_DONE,
+            operation="sweep",
+            metadata={k: v if isinstance(v, int) else len(v) for k, v in report.as_dict().items()},
+        )
         return report
 
     def _enforce(self, session_id: str, report: SweepReport) -> None:

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from .clock import Clock, utc_now
 from .errors import InterviewPlatformError, InvalidInputError, ResourceNotFoundError
+from .log_events import LogEvent, Logger
 from .models import EventType, SessionEvent, _preview, new_id, parse_tenant_id
 from .ports import (
     CommunicationManager,
@@ -164,10 +165,10 @@ def webhook_payload(event: SessionEvent) -> str:
 class WebhookService:
     """Register, list and delete a tenant's webhooks, and read their deliveries."""
 
-    def __init__(self, store: WebhookStore, *, clock: Clock = utc_now, logger: Any = None):
+    def __init__(self, store: WebhookStore, *, logger: Logger, clock: Clock = utc_now):
         self._store = store
         self._clock = clock
-        self._log = logger.bind(component="WebhookService") if logger is not None else None
+        self._log = logger.bind(component="WebhookService")
 
     def register(self, tenant_id: str, url: str, events: Iterable[str] = ()) -> Webhook:
         """A new webhook with a new secret (the caller shows it to the tenant once). It hears
@@ -181,7 +182,7 @@ class WebhookService:
             created_at=self._clock(),
         )
         self._store.add_webhook(webhook)
-        self._info("webhook registered", webhook)
+        self._registered(webhook)
         return webhook
 
     def list_webhooks(self, tenant_id: str) -> list[Webhook]:
@@ -199,12 +200,11 @@ class WebhookService:
         wid = parse_webhook_id(webhook_id)
         if not self._store.delete_webhook(wid, tenant_id=parse_tenant_id(tenant_id)):
             raise ResourceNotFoundError("webhook", wid)
-        if self._log is not None:
-            self._log.info(
-                "webhook deleted",
-                operation="delete_webhook",
-                metadata={"webhook_id": wid, "tenant_id": tenant_id},
-            )
+        self._log.info(
+            LogEvent.WEBHOOK_DELETED,
+            operation="delete_webhook",
+            metadata={"webhook_id": wid, "tenant_id": tenant_id},
+        )
 
     def deliveries(
         self, tenant_id: str, webhook_id: str, *, limit: int = 50, before: int | None = None
@@ -219,18 +219,17 @@ class WebhookService:
             before=before,
         )
 
-    def _info(self, message: str, webhook: Webhook) -> None:
-        if self._log is not None:
-            self._log.info(
-                message,
-                operation="register_webhook",
-                metadata={
-                    "webhook_id": webhook.id,
-                    "tenant_id": webhook.tenant_id,
-                    "host": urllib.parse.urlsplit(webhook.url).hostname,
-                    "events": [t.value for t in webhook.event_types],
-                },
-            )
+    def _registered(self, webhook: Webhook) -> None:
+        self._log.info(
+            LogEvent.WEBHOOK_REGISTERED,
+            operation="register_webhook",
+            metadata={
+                "webhook_id": webhook.id,
+                "tenant_id": webhook.tenant_id,
+                "host": urllib.parse.urlsplit(webhook.url).hostname,
+                "events": [t.value for t in webhook.event_types],
+            },
+        )
 
 
 # --------------------------------------------------------------------------- delivering
@@ -283,7 +282,7 @@ class WebhookDispatcher:
         retry_for: timedelta = timedelta(hours=24),
         batch_size: int = 200,
         stop_grace: float = 15.0,
-        logger: Any = None,
+        logger: Logger,
     ) -> None:
         if senders < 1 or per_endpoint < 1 or batch_size < 1:
             raise InvalidInputError("senders, per_endpoint and batch_size must be at least 1")
@@ -298,7 +297,7 @@ class WebhookDispatcher:
         self._retry_for = retry_for
         self._batch_size = batch_size
         self._stop_grace = stop_grace
-        self._log = logger.bind(component="WebhookDispatcher") if logger is not None else None
+        self._log = logger.bind(component="WebhookDispatcher")
         self._wake = threading.Event()
         self._lock = threading.Condition()
         self._in_flight: dict[str, int] = {}
@@ -316,7 +315,7 @@ class WebhookDispatcher:
         report = report if report is not None else DispatchReport()
         unlisten = self._channels.listen(self._woken) if self._channels is not None else None
         pool = ThreadPoolExecutor(max_workers=self._senders, thread_name_prefix="webhook-send")
-        self._info("dispatcher started", {"once": once})
+        self._info(LogEvent.DISPATCHER_STARTED, {"once": once})
         try:
             while not stop.is_set():
                 self._wake.clear()
@@ -338,7 +337,7 @@ class WebhookDispatcher:
                 unlisten()
             pool.shutdown(wait=False)
             self._wait_for_sends(self._stop_grace)
-            self._info("dispatcher stopped", report.as_dict())
+            self._info(LogEvent.DISPATCHER_STOPPED, report.as_dict())
         return report
 
     def wake(self) -> None:
@@ -358,7 +357,7 @@ class WebhookDispatcher:
         except InterviewPlatformError:
             self._count(report, "errors")
             self._position = None  # start again from the stored cursor
-            self._error("could not read the event log; retrying")
+            self._error("read_events")
             return False
         if result.position is not None:
             self._position = result.position
@@ -385,7 +384,7 @@ class WebhookDispatcher:
             )
         except InterviewPlatformError:
             self._count(report, "errors")
-            self._error("could not claim due webhook deliveries; retrying")
+            self._error("claim_deliveries")
             return 0
         for claimed in due:
             with self._lock:
@@ -403,7 +402,7 @@ class WebhookDispatcher:
             if outcome.delivered:
                 self._store.record_success(delivery.id, now=now, status_code=outcome.status_code)
                 self._count(report, "delivered")
-                self._outcome("webhook delivered", due, outcome)
+                self._outcome(due, outcome)
                 return
             next_at = (
                 None
@@ -424,15 +423,10 @@ class WebhookDispatcher:
                 next_attempt_at=next_at,
             )
             self._count(report, "retried" if next_at is not None else "failed")
-            self._outcome(
-                "webhook delivery failed" + ("; will retry" if next_at else "; giving up"),
-                due,
-                outcome,
-                next_attempt_at=next_at,
-            )
+            self._outcome(due, outcome, next_attempt_at=next_at)
         except Exception:  # the lease runs out and the delivery is sent again
             self._count(report, "errors")
-            self._error("could not deliver a webhook; it is retried after its lease")
+            self._error("deliver")
         finally:
             with self._lock:
                 hook = delivery.webhook_id
@@ -469,15 +463,8 @@ class WebhookDispatcher:
             setattr(report, name, getattr(report, name) + n)
 
     def _outcome(
-        self,
-        message: str,
-        due: DueDelivery,
-        outcome: SendOutcome,
-        *,
-        next_attempt_at: datetime | None = None,
+        self, due: DueDelivery, outcome: SendOutcome, *, next_attempt_at: datetime | None = None
     ) -> None:
-        if self._log is None:
-            return
         delivery = due.delivery
         metadata: dict[str, Any] = {
             "webhook_id": delivery.webhook_id,
@@ -488,18 +475,26 @@ class WebhookDispatcher:
         }
         if not outcome.delivered:
             metadata["error"] = outcome.error
+            metadata["will_retry"] = next_attempt_at is not None
             metadata["retry_in_seconds"] = (
                 round((next_attempt_at - self._clock()).total_seconds())
                 if next_attempt_at is not None
                 else None
             )
-        log = self._log.info if outcome.delivered else self._log.warning
-        log(message, operation="deliver_webhook", session_id=delivery.session_id, metadata=metadata)
+        if outcome.delivered:
+            log, event = self._log.info, LogEvent.WEBHOOK_DELIVERED
+        else:
+            log, event = self._log.warning, LogEvent.WEBHOOK_DELIVERY_FAILED
+        log(event, operation="deliver_webhook", session_id=delivery.session_id, metadata=metadata)
 
-    def _info(self, message: str, metadata: dict[str, Any]) -> None:
-        if self._log is not None:
-            self._log.info(message, operation="dispatch_webhooks", metadata=metadata)
+    def _info(self, event: LogEvent, metadata: dict[str, Any]) -> None:
+        self._log.info(event, operation="dispatch_webhooks", metadata=metadata)
 
-    def _error(self, message: str) -> None:
-        if self._log is not None:
-            self._log.error(message, operation="dispatch_webhooks", exc_info=True)
+    def _error(self, step: str) -> None:
+        """A step of the dispatcher failed; it is tried again (a delivery after its lease)."""
+        self._log.error(
+            LogEvent.DISPATCHER_FAILED,
+            operation="dispatch_webhooks",
+            metadata={"step": step},
+            exc_info=True,
+        )

@@ -19,7 +19,8 @@ from typing import Any
 from .clock import Clock, utc_now
 from .errors import EvaluationError, InterviewPlatformError
 from .evaluation.service import EvaluationService, runner_name
-from .models import EvaluationReport
+from .log_events import LogEvent, Logger
+from .models import EvaluationReport, EvaluationStatus
 from .ports import CommunicationManager, DataStore
 
 #: The shortest pause between two looks for work when the previous one found none.
@@ -56,7 +57,7 @@ class EvaluationWorker:
         poll_interval: float = 2.0,
         name: str | None = None,
         clock: Clock = utc_now,
-        logger: Any = None,
+        logger: Logger,
     ) -> None:
         self._store = data_store
         self._service = evaluation_service
@@ -64,7 +65,7 @@ class EvaluationWorker:
         self._poll_interval = poll_interval
         self.name = name or runner_name()
         self._clock = clock
-        self._log = logger.bind(component="EvaluationWorker") if logger is not None else None
+        self._log = logger.bind(component="EvaluationWorker")
         self._wake = threading.Event()
 
     @property
@@ -85,7 +86,7 @@ class EvaluationWorker:
         filled as the work goes (a caller may read it before ``run`` returns)."""
         report = report if report is not None else WorkerReport()
         unlisten = self._channels.listen(self._woken) if self._channels is not None else None
-        self._info("worker started", {"worker": self.name, "once": once})
+        self._info(LogEvent.WORKER_STARTED, {"worker": self.name, "once": once})
         try:
             while not stop.is_set():
                 worked = self.run_one(report, on_claim=on_claim)
@@ -102,7 +103,7 @@ class EvaluationWorker:
         finally:
             if unlisten is not None:
                 unlisten()
-            self._info("worker stopped", {"worker": self.name, **report.as_dict()})
+            self._info(LogEvent.WORKER_STOPPED, {"worker": self.name, **report.as_dict()})
         return report
 
     def run_one(
@@ -119,20 +120,27 @@ class EvaluationWorker:
             )
         except InterviewPlatformError:
             report.errors += 1
-            self._error("could not claim an evaluation; retrying")
+            self._error(LogEvent.WORKER_CLAIM_FAILED)
             return False
         if claimed is None:
             return False
+        session_id = claimed.session_id
+        self._info(
+            LogEvent.WORKER_CLAIMED,
+            {"worker": self.name, "attempt": claimed.attempts},
+            session_id=session_id,
+        )
         if on_claim is not None:
             on_claim(claimed)
-        session_id = claimed.session_id
         finished = False
         try:
             result = self._service.run_claimed(claimed)
             finished = True
             report.generated.append(session_id)
             self._info(
-                "evaluation generated",
+                LogEvent.EVALUATION_FAILED
+                if result.status is EvaluationStatus.FAILED
+                else LogEvent.EVALUATION_READY,
                 {
                     "worker": self.name,
                     "evaluation": result.status.value,
@@ -143,10 +151,10 @@ class EvaluationWorker:
         except EvaluationError:
             finished = True  # stored as FAILED (or taken over): not ours any more
             report.failed.append(session_id)
-            self._error("evaluation failed", session_id=session_id)
+            self._error(LogEvent.EVALUATION_FAILED, session_id=session_id)
         except InterviewPlatformError:
             report.errors += 1
-            self._error("evaluation could not be stored", session_id=session_id)
+            self._error(LogEvent.EVALUATION_NOT_STORED, session_id=session_id)
         finally:
             if not finished:  # interrupted (or the store failed): give it back for another
                 self._release(claimed, report)
@@ -163,15 +171,15 @@ class EvaluationWorker:
             ):
                 report.released.append(claimed.session_id)
         except InterviewPlatformError:
-            self._error("could not release the evaluation; its lease will expire")
+            self._error(LogEvent.WORKER_RELEASE_FAILED, session_id=claimed.session_id)
 
     def _woken(self, _session_id: str, _first: int, _last: int) -> None:
         self._wake.set()
 
-    def _info(self, message: str, metadata: dict[str, Any], session_id: str | None = None) -> None:
-        if self._log is not None:
-            self._log.info(message, operation="worker", session_id=session_id, metadata=metadata)
+    def _info(
+        self, event: LogEvent, metadata: dict[str, Any], session_id: str | None = None
+    ) -> None:
+        self._log.info(event, operation="worker", session_id=session_id, metadata=metadata)
 
-    def _error(self, message: str, session_id: str | None = None) -> None:
-        if self._log is not None:
-            self._log.error(message, operation="worker", session_id=session_id, exc_info=True)
+    def _error(self, event: LogEvent, session_id: str | None = None) -> None:
+        self._log.error(event, operation="worker", session_id=session_id, exc_info=True)

@@ -11,6 +11,7 @@ from pytest_mock import MockerFixture
 from interview_orchestrator.access import ApiKey, KeyRole, hash_token
 from interview_orchestrator.access_manager import AccessManager, RateLimit
 from interview_orchestrator.errors import AuthenticationError, RateLimitedError
+from interview_orchestrator.logging import build_logger
 from interview_orchestrator.ports import AccessStore, RateLimitStore
 
 NOW = datetime(2026, 11, 30, 12, 0, 30, tzinfo=UTC)
@@ -41,7 +42,13 @@ def limits(mocker: MockerFixture) -> Any:
 
 @pytest.fixture
 def access(store: Any, limits: Any) -> AccessManager:
-    return AccessManager(store, limits, rate_limit=RateLimit(requests=2), clock=lambda: NOW)
+    return AccessManager(
+        store,
+        limits,
+        rate_limit=RateLimit(requests=2),
+        clock=lambda: NOW,
+        logger=build_logger(enabled=False),
+    )
 
 
 def test_a_key_token_is_looked_up_by_its_hash(access: AccessManager, store: Any) -> None:

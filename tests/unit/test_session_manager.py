@@ -1,4 +1,5 @@
-"""SessionManager's orchestration with mocked collaborators: order, arguments, failure paths."""
+"""SessionManager's orchestration with mocked collaborators: what is stored, arguments, failure
+paths (the order of calls only where the order is the behaviour: stored before reported)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pytest_mock import MockerFixture
 
 from interview_orchestrator import (
     CommunicationMode,
+    DataStoreError,
     EndReason,
     EvaluationError,
     EvaluationReport,
@@ -29,9 +31,11 @@ from interview_orchestrator import (
     SessionStatus,
     TurnInProgressError,
 )
+from interview_orchestrator.communication import InProcessCommunicationManager
 from interview_orchestrator.lifecycle import Operation
+from interview_orchestrator.log_events import LogEvent
 from interview_orchestrator.logging import build_logger
-from interview_orchestrator.models import EventType, NewEvent
+from interview_orchestrator.models import EventType, NewEvent, NewMessage
 from interview_orchestrator.ports import (
     AIInterviewer,
     CommunicationManager,
@@ -138,6 +142,92 @@ def claims_turn(store: Any, candidate: Message, *recent: Message) -> None:
     store.finish_turn.side_effect = finish
 
 
+class FakeStore:
+    """One session and its transcript in memory, for tests that check what ends up stored
+    rather than the calls that stored it (the store's own tests check the real one)."""
+
+    def __init__(self, session: Session) -> None:
+        self.sessions = {session.id: session}
+        self.messages: list[Message] = []
+        self.pending_turn: int | None = None
+        self.turn_expires_at: datetime | None = None
+
+    def get_session(self, session_id: str) -> Session:
+        if session_id not in self.sessions:
+            raise SessionNotFoundError(session_id)
+        return self.sessions[session_id]
+
+    def find_active_session(self, user_id: str | None, tenant_id: str | None = None) -> None:
+        return None
+
+    def find_turn(self, session_id: str, client_message_id: str) -> None:
+        return None
+
+    def save_transition(
+        self, before: Session, after: Session, *, messages: Any = (), **_: Any
+    ) -> TransitionResult:
+        if self.sessions[before.id].version != before.version:
+            raise InvalidStateTransitionError(before.id, before.status.value, "change")
+        stored = after.with_changes(version=before.version + 1)
+        self.sessions[before.id] = stored
+        return TransitionResult(stored, tuple(self._add(before.id, m) for m in messages))
+
+    def begin_turn(
+        self, session_id: str, message: NewMessage, *, expires_at: datetime, context_messages: int
+    ) -> TurnStart:
+        if self.pending_turn is not None:
+            raise TurnInProgressError(session_id, "active", self.pending_turn)
+        candidate = self._add(session_id, message)
+        self.pending_turn, self.turn_expires_at = candidate.seq, expires_at
+        return TurnStart(candidate, tuple(self.messages[-context_messages:]))
+
+    def finish_turn(
+        self, session_id: str, candidate_seq: int, reply: NewMessage, **_: Any
+    ) -> Message:
+        assert self.pending_turn == candidate_seq
+        self.pending_turn = None
+        return self._add(session_id, reply)
+
+    def release_turn(self, session_id: str, candidate_seq: int) -> None:
+        if self.pending_turn == candidate_seq:
+            self.pending_turn = None
+
+    def _add(self, session_id: str, new: NewMessage) -> Message:
+        stored = Message(
+            session_id,
+            len(self.messages) + 1,
+            new.role,
+            new.mode,
+            new.content,
+            new.created_at,
+            client_message_id=new.client_message_id,
+            reply_to=new.reply_to,
+        )
+        self.messages.append(stored)
+        return stored
+
+
+def manager_on(
+    store: FakeStore, interviewer: Any, evaluations: Any, channels: CommunicationManager
+) -> SessionManager:
+    return SessionManager(
+        store,  # type: ignore[arg-type]
+        interviewer,
+        evaluations,
+        channels,
+        logger=build_logger(enabled=False),
+        clock=lambda: NOW,
+    )
+
+
+@pytest.fixture
+def open_channels() -> Any:
+    """A real in-process channel registry (what is open after a call, not how it was opened)."""
+    manager = InProcessCommunicationManager(logger=build_logger(enabled=False))
+    yield manager
+    manager.close()
+
+
 def echo_transition(store: Any) -> None:
     """Make save_transition store ``after`` as given, numbering any messages from 1."""
 
@@ -231,35 +321,24 @@ def test_create_refuses_a_config_that_is_not_a_session_config(
 # ---------------------------------------------------------------- start_session
 
 
-def test_start_runs_the_specified_steps_in_order(
-    mocker: MockerFixture, manager: SessionManager, store: Any, interviewer: Any, channels: Any
+def test_start_leaves_an_active_session_with_its_channels_open_and_its_opening_question(
+    interviewer: Any, evaluations: Any, open_channels: InProcessCommunicationManager
 ) -> None:
     created = session_in(SessionStatus.CREATED)
-    store.get_session.return_value = created
-    echo_transition(store)
-    calls = mocker.Mock()
-    calls.attach_mock(store.get_session, "get_session")
-    calls.attach_mock(interviewer.initialize, "initialize")
-    calls.attach_mock(channels.enable_mode, "enable_mode")
-    calls.attach_mock(interviewer.opening_question, "opening_question")
-    calls.attach_mock(store.save_transition, "save_transition")
+    store = FakeStore(created)
 
-    manager.start_session(SID)
+    manager_on(store, interviewer, evaluations, open_channels).start_session(SID)
 
-    names = [c[0] for c in calls.mock_calls]
-    assert names == [
-        "get_session",
-        "initialize",
-        "enable_mode",
-        "enable_mode",
-        "opening_question",
-        "save_transition",
+    assert store.sessions[SID].status is SessionStatus.ACTIVE
+    assert [(m.role, m.content) for m in store.messages] == [
+        (Role.INTERVIEWER, "Shall we begin?")
     ]
+    assert open_channels.enabled_modes(SID) == {
+        CommunicationMode.TEXT,
+        CommunicationMode.WHITEBOARD,
+    }
     interviewer.initialize.assert_called_once_with(SID, RESUME, config=created.config)
-    assert [c.args for c in channels.enable_mode.call_args_list] == [
-        (SID, CommunicationMode.TEXT),
-        (SID, CommunicationMode.WHITEBOARD),
-    ]
+    assert interviewer.opening_question.call_args.args[0].state == {"asked": []}
 
 
 def test_start_stores_the_opening_question_with_the_active_session(
@@ -360,31 +439,68 @@ def test_start_is_refused_unless_created_without_calling_the_interviewer(
 # ---------------------------------------------------------------- send_message
 
 
-def test_send_claims_the_turn_with_the_candidates_message_before_asking_the_interviewer(
-    mocker: MockerFixture, manager: SessionManager, store: Any, interviewer: Any
+def test_send_stores_the_candidates_message_and_the_reply_to_it(
+    interviewer: Any, evaluations: Any, open_channels: InProcessCommunicationManager
+) -> None:
+    store = FakeStore(session_in(SessionStatus.ACTIVE))
+    store.messages.append(message(1, Role.INTERVIEWER, "Shall we begin?"))
+
+    turn = manager_on(store, interviewer, evaluations, open_channels).send_turn(
+        SID, "hi", client_message_id="c-1"
+    )
+
+    assert [(m.seq, m.role, m.content) for m in store.messages] == [
+        (1, Role.INTERVIEWER, "Shall we begin?"),
+        (2, Role.CANDIDATE, "hi"),
+        (3, Role.INTERVIEWER, "Tell me more."),
+    ]
+    assert store.messages[1].client_message_id == "c-1"
+    assert store.messages[2].reply_to == 2
+    assert store.pending_turn is None
+    assert (turn.candidate.seq, turn.reply.seq) == (2, 3)
+
+
+def test_the_candidates_message_is_stored_before_the_interviewer_is_asked(
+    interviewer: Any, evaluations: Any, open_channels: InProcessCommunicationManager
+) -> None:
+    """The order is the behaviour: a reply that never comes loses nothing the candidate said."""
+    store = FakeStore(session_in(SessionStatus.ACTIVE))
+    seen_when_asked: list[list[str]] = []
+
+    def reply(context: Any) -> InterviewerReply:
+        seen_when_asked.append([m.content for m in store.messages])
+        return InterviewerReply("Tell me more.", {})
+
+    interviewer.reply.side_effect = reply
+    manager_on(store, interviewer, evaluations, open_channels).send_message(SID, "hi")
+    assert seen_when_asked == [["hi"]]
+
+
+def test_a_turn_is_claimed_for_the_turn_timeout(
+    interviewer: Any, evaluations: Any, open_channels: InProcessCommunicationManager
+) -> None:
+    store = FakeStore(session_in(SessionStatus.ACTIVE))
+    seen: list[datetime | None] = []
+    interviewer.reply.side_effect = lambda context: (
+        seen.append(store.turn_expires_at) or InterviewerReply("More.", {})
+    )
+    manager_on(store, interviewer, evaluations, open_channels).send_message(SID, "hi")
+    assert seen == [NOW + timedelta(minutes=5)]
+
+
+def test_send_passes_the_interviewers_state_and_notes_to_the_store(
+    manager: SessionManager, store: Any, interviewer: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
     claims_turn(store, message(2, Role.CANDIDATE, "hi"), message(1, Role.INTERVIEWER))
     interviewer.reply.return_value = InterviewerReply(
         "Tell me more.", {"asked": ["open", "q1"]}, notes=("probed: caching",)
     )
-    calls = mocker.Mock()
-    calls.attach_mock(store.begin_turn, "begin")
-    calls.attach_mock(interviewer.reply, "reply")
-    calls.attach_mock(store.finish_turn, "finish")
-
-    turn = manager.send_turn(SID, "hi", client_message_id="c-1")
-
-    assert [c[0] for c in calls.mock_calls] == ["begin", "reply", "finish"]
-    begun = store.begin_turn.call_args
-    assert (begun.args[1].role, begun.args[1].content) == (Role.CANDIDATE, "hi")
-    assert begun.args[1].client_message_id == "c-1"
-    assert begun.kwargs == {"expires_at": NOW + timedelta(minutes=5), "context_messages": 20}
+    manager.send_turn(SID, "hi")
     finished = store.finish_turn.call_args
-    assert finished.args[1] == 2 and finished.args[2].reply_to == 2
     assert finished.kwargs["interviewer_state"] == {"asked": ["open", "q1"]}
     assert finished.kwargs["notes"] == ("probed: caching",)
-    assert (turn.candidate.seq, turn.reply.seq) == (2, 3)
+    assert store.begin_turn.call_args.kwargs["context_messages"] == 20
 
 
 def test_send_gives_the_interviewer_the_window_read_with_the_candidates_message(
@@ -654,7 +770,7 @@ def test_refused_transitions_change_nothing(
 # ---------------------------------------------------------------- end_session
 
 
-def test_end_commits_completed_before_closing_channels_and_evaluating(
+def test_end_commits_completed_before_closing_channels_and_evaluating(  # order is the point
     mocker: MockerFixture, manager: SessionManager, store: Any, channels: Any, evaluations: Any
 ) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
@@ -728,7 +844,13 @@ def test_a_manager_built_for_background_evaluation_ends_in_the_background(
     store: Any, interviewer: Any, evaluations: Any, channels: Any
 ) -> None:
     manager = SessionManager(
-        store, interviewer, evaluations, channels, clock=lambda: NOW, evaluate="background"
+        store,
+        interviewer,
+        evaluations,
+        channels,
+        logger=build_logger(enabled=False),
+        clock=lambda: NOW,
+        evaluate="background",
     )
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
     echo_transition(store)
@@ -932,12 +1054,14 @@ def test_each_operation_logs_one_json_line_without_personal_data(
         "metadata",
     } <= set(line)
     assert line["component"] == "SessionManager" and line["operation"] == "create_session"
+    assert line["message"] == LogEvent.SESSION_CREATED == "session.created"
+    assert line["metadata"]["has_resume"] is True
     assert line["timestamp"].endswith("Z")
     text = json.dumps(line)
     assert planted_in(text) == []
 
 
-def test_a_refused_operation_logs_the_error_with_its_stack(
+def test_a_refused_operation_logs_a_warning_naming_the_error_without_a_stack(
     store: Any,
     interviewer: Any,
     evaluations: Any,
@@ -953,7 +1077,31 @@ def test_a_refused_operation_logs_the_error_with_its_stack(
         manager.pause_session(SID)
     (line,) = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
     assert line["level"] == "warning" and line["session_id"] == SID
-    assert line["exception"][0]["exc_type"] == "InvalidStateTransitionError"
+    assert line["message"] == LogEvent.OPERATION_REFUSED
+    assert line["operation"] == "pause_session"
+    assert line["metadata"]["error"] == "InvalidStateTransitionError"
+    assert "it is completed" in line["metadata"]["reason"]
+    assert "exception" not in line
+
+
+def test_a_failed_operation_logs_an_error_with_its_stack(
+    store: Any,
+    interviewer: Any,
+    evaluations: Any,
+    channels: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    manager = SessionManager(
+        store, interviewer, evaluations, channels, logger=build_logger(), clock=lambda: NOW
+    )
+    store.get_session.side_effect = DataStoreError("the database could not be reached")
+    capsys.readouterr()
+    with pytest.raises(DataStoreError):
+        manager.pause_session(SID)
+    (line,) = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
+    assert line["level"] == "error" and line["message"] == LogEvent.OPERATION_FAILED
+    assert line["metadata"]["error"] == "DataStoreError"
+    assert line["exception"][0]["exc_type"] == "DataStoreError"
 
 
 # ---------------------------------------------------------------- time rules

@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..container import Container
+from ..log_events import LogEvent, Logger
 from ..logging import scrub_logger
 from . import problems
 from .hub import close_hub
@@ -157,10 +158,7 @@ def _install_docs(app: FastAPI) -> None:
 
 
 def _install_request_log(app: FastAPI) -> None:
-    log = structlog.get_logger("interview_orchestrator").bind(component="api")
-    logger = app.state.container.logger()
-    if logger is not None:
-        log = logger.bind(component="api")
+    log: Logger = app.state.container.logger().bind(component="api")
 
     @app.middleware("http")
     async def request_log(
@@ -174,7 +172,7 @@ def _install_request_log(app: FastAPI) -> None:
             route = request.scope.get("route")
             principal = getattr(request.state, "principal", None)
             log.info(
-                "request",
+                LogEvent.REQUEST_HANDLED,
                 operation="request",
                 session_id=request.path_params.get("session_id"),
                 metadata={

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -26,6 +25,8 @@ from ..errors import (
     SessionNotFoundError,
     TurnInProgressError,
 )
+from ..log_events import LogEvent, Logger
+from ..validation_errors import describe_error, error_location
 
 PROBLEM_JSON: Final = "application/problem+json"
 _TYPE_BASE: Final = "https://interview-orchestrator.dev/problems/"
@@ -92,7 +93,7 @@ def platform_problem(exc: InterviewPlatformError) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Every error the service answers with is problem+json."""
-    log = structlog.get_logger("interview_orchestrator").bind(component="api")
+    log: Logger = app.state.container.logger().bind(component="api")
 
     @app.exception_handler(InterviewPlatformError)
     async def _platform(_request: Request, exc: InterviewPlatformError) -> JSONResponse:
@@ -100,21 +101,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = exc.errors()
         errors = [
-            {
-                "location": ".".join(str(part) for part in error.get("loc", ())),
-                "message": str(error.get("msg", "")),
-            }
-            for error in exc.errors()
+            {"location": error_location(error.get("loc", ())), "message": str(error.get("msg", ""))}
+            for error in details
         ]
-        first = errors[0] if errors else {"location": "", "message": "invalid request"}
-        return problem(
-            422,
-            "invalid-input",
-            "Invalid input",
-            f"{first['location']}: {first['message']}" if first["location"] else first["message"],
-            errors=errors,
-        )
+        detail = describe_error(details[0]) if details else "invalid request"
+        return problem(422, "invalid-input", "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -126,5 +119,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("request failed unexpectedly", operation="request", exc_info=exc)
+        log.error(LogEvent.REQUEST_FAILED, operation="request", exc_info=exc)
         return problem(500, "internal", "Internal error", "the request failed unexpectedly")

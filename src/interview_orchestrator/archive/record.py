@@ -56,6 +56,7 @@ from ..models import (
     plain_json,
 )
 from ..ports import ArchivedSession
+from ..validation_errors import error_location
 
 FORMAT: Final = "interview-orchestrator/session"
 #: The version ``encode`` writes.
@@ -690,7 +691,7 @@ def _unsupported(version: object) -> str:
 def _describe(errors: list[ErrorDetails]) -> str:
     """The first problem pydantic found, worded for a person fixing the file."""
     first = errors[0]
-    location = _location(first["loc"])
+    location = error_location(first["loc"])
     value = first.get("input")
     if first["type"] == "json_invalid":
         problem = f"malformed JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
@@ -708,13 +709,6 @@ def _describe(errors: list[ErrorDetails]) -> str:
         problem = f"{location}: {first['msg']}{shown}" if location else f"{first['msg']}{shown}"
     more = len(errors) - 1
     return problem + (f" (and {more} more problem{'s' * (more > 1)} on this line)" if more else "")
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _preview(value: object, width: int = 60) -> str:

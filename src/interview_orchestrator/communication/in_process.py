@@ -5,8 +5,8 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
 
+from ..log_events import LogEvent, Logger
 from ..models import CommunicationMode
 from ..ports import WakeHandler
 
@@ -22,13 +22,13 @@ class InProcessCommunicationManager:
     thread that committed the change, so a slow listener cannot hold up an interview.
     """
 
-    def __init__(self, logger: Any = None) -> None:
+    def __init__(self, logger: Logger) -> None:
         self._lock = threading.Lock()
         self._modes: dict[str, set[CommunicationMode]] = {}
         self._handlers: list[WakeHandler] = []
         self._wakes: queue.SimpleQueue[tuple[str, int, int]] = queue.SimpleQueue()
         self._dispatcher: threading.Thread | None = None
-        self._log = logger.bind(component="CommunicationManager") if logger is not None else None
+        self._log = logger.bind(component="CommunicationManager")
 
     # ------------------------------------------------------------------ channels
 
@@ -90,11 +90,10 @@ class InProcessCommunicationManager:
             try:
                 handler(session_id, first, last)
             except Exception:
-                if self._log is not None:
-                    self._log.error(
-                        "event listener failed",
-                        operation="notify",
-                        session_id=session_id,
-                        metadata={"first": first, "last": last},
-                        exc_info=True,
-                    )
+                self._log.error(
+                    LogEvent.LISTENER_FAILED,
+                    operation="notify",
+                    session_id=session_id,
+                    metadata={"first": first, "last": last},
+                    exc_info=True,
+                )

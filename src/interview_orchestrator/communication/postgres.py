@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from sqlalchemy import Engine
 
+from ..log_events import LogEvent, Logger
 from ..ports import WakeHandler
 from ..store.events import NOTIFY_CHANNEL
 from .in_process import InProcessCommunicationManager
@@ -28,7 +29,7 @@ _RECONNECT_MAX_SECONDS: Final = 5.0
 class PostgresCommunicationManager(InProcessCommunicationManager):
     """The in-process manager plus a listener thread that hears every process's commits."""
 
-    def __init__(self, engine: Engine, logger: Any = None) -> None:
+    def __init__(self, engine: Engine, logger: Logger) -> None:
         super().__init__(logger=logger)
         self._engine = engine
         self._listener: threading.Thread | None = None
@@ -62,12 +63,11 @@ class PostgresCommunicationManager(InProcessCommunicationManager):
                 delay = 0.1
             except Exception:
                 self.listening.clear()
-                if self._log is not None:
-                    self._log.warning(
-                        "event listener connection lost; reconnecting",
-                        operation="listen",
-                        metadata={"retry_in_seconds": delay},
-                    )
+                self._log.warning(
+                    LogEvent.LISTENER_RECONNECTING,
+                    operation="listen",
+                    metadata={"retry_in_seconds": delay},
+                )
                 self._stopping.wait(delay)
                 delay = min(delay * 2, _RECONNECT_MAX_SECONDS)
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, timedelta
-from typing import Any
 
 from ..clock import Clock, utc_now
 from ..errors import (
@@ -62,14 +61,14 @@ class EvaluationService:
         *,
         clock: Clock = utc_now,
         lease: timedelta = timedelta(minutes=1),
-        logger: Any = None,
+        logger: Logger,
     ) -> None:
         self._store = data_store
         self._evaluators = dict(evaluators)
         self._templates = templates
         self._clock = clock
         self._lease = lease
-        self._log = logger.bind(component="EvaluationManager") if logger is not None else None
+        self._log = logger.bind(component="EvaluationManager")
         self._keeper = LeaseKeeper(data_store, lease, clock=clock, logger=self._log)
         self._runner = runner_name()
 
@@ -196,12 +195,11 @@ class EvaluationService:
             fallback = config.fallback_provider
             if fallback is None or fallback not in self._evaluators:
                 raise
-            if self._log is not None:
-                self._log.warning(
-                    f"evaluator {primary!r} failed; falling back to {fallback!r}",
-                    session_id=request.session.id,
-                    metadata={"from": primary, "to": fallback, "error": str(exc)},
-                )
+            self._log.warning(
+                LogEvent.EVALUATOR_FALLBACK,
+                session_id=request.session.id,
+                metadata={"from": primary, "to": fallback, "error": str(exc)},
+            )
             draft = self._evaluator(fallback).evaluate(request)
             provenance = {**draft.provenance, "fallback_from": primary, "primary_error": str(exc)}
             return fallback, replace(draft, provenance=provenance)
@@ -218,7 +216,7 @@ class LeaseKeeper:
     lease, on one thread of its own (started on first use) whatever their number."""
 
     def __init__(
-        self, data_store: DataStore, lease: timedelta, *, clock: Clock, logger: Any = None
+        self, data_store: DataStore, lease: timedelta, *, clock: Clock, logger: Logger
     ) -> None:
         self._store = data_store
         self._lease = lease
@@ -266,12 +264,9 @@ class LeaseKeeper:
         if held:
             return
         self.release(session_id, attempt)
-        if self._log is not None:
-            self._log.warning(
-                "evaluation lease lost: another runner took it over",
-                session_id=session_id,
-                metadata={"attempt": attempt},
-            )
+        self._log.warning(
+            LogEvent.EVALUATION_LEASE_LOST, session_id=session_id, metadata={"attempt": attempt}
+        )
 
 
 def verified_scores(

@@ -46,6 +46,7 @@ from ..ports import (
     TemplateCatalog,
 )
 from ..settings import LLMSettings
+from .phase_clock import read_phase_clock
 
 PROMPT_VERSION: Final = "interviewer-2026.11.1"
 #: With less than this left (or once the clock reaches the last phase) the interviewer wraps up.
@@ -328,17 +329,15 @@ class LLMInterviewer:
         it is time to wrap up."""
         last = len(template.phases) - 1
         remaining = context.session.remaining_seconds_at(context.now)
-        wrap_up = (
-            context.elapsed_fraction >= 1 - template.phases[last].share
-            or remaining <= WRAP_UP_SECONDS
+        clock = read_phase_clock(
+            template, context.elapsed_fraction, time_short=remaining <= WRAP_UP_SECONDS
         )
-        clock_phase = last if wrap_up else template.phase_index_at(context.elapsed_fraction)
         overlong = state.turns_in_phase >= 2 * template.phases[state.phase].max_turns
-        if clock_phase > state.phase:
-            state.enter(clock_phase)
+        if clock.phase > state.phase:
+            state.enter(clock.phase)
         elif overlong and state.phase < last:
             state.enter(state.phase + 1)
-        return wrap_up
+        return clock.time_short
 
     def _ask(
         self, messages: tuple[ChatMessage, ...], context: InterviewContext, *, max_tokens: int

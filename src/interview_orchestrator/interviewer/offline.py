@@ -23,6 +23,7 @@ from ..interview_template import (
 )
 from ..models import Message, Role, SessionConfig
 from ..ports import InterviewContext, InterviewerReply, TemplateCatalog
+from .phase_clock import read_phase_clock
 
 OPENING_ID: Final = "opening"
 CLOSING_ID_PREFIX: Final = "closing:"
@@ -80,10 +81,10 @@ class OfflineInterviewer:
 
         phase_before = progress.phase
         last = len(template.phases) - 1
-        time_short = context.elapsed_fraction >= 1 - template.phases[last].share
-        clock_phase = last if time_short else template.phase_index_at(context.elapsed_fraction)
-        if clock_phase > progress.phase:
-            progress.enter(clock_phase)
+        clock = read_phase_clock(template, context.elapsed_fraction)
+        time_short = clock.time_short
+        if clock.phase > progress.phase:
+            progress.enter(clock.phase)
 
         text = self._next_question(template, progress, answer, notes)
         if text is None:

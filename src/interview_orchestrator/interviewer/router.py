@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-import structlog
-
 from ..errors import InvalidInputError, ProviderError
+from ..log_events import LogEvent, Logger
 from ..models import SessionConfig
 from ..ports import AIInterviewer, InterviewContext, InterviewerReply
 
@@ -27,11 +26,9 @@ class InterviewerRouter:
     """An ``AIInterviewer`` that hands each call to the interviewer of the session's provider
     (see the module docstring)."""
 
-    def __init__(self, interviewers: Mapping[str, AIInterviewer], logger: Any = None) -> None:
+    def __init__(self, interviewers: Mapping[str, AIInterviewer], logger: Logger) -> None:
         self._interviewers = dict(interviewers)
-        self._log = (logger if logger is not None else structlog.get_logger()).bind(
-            component="InterviewerRouter"
-        )
+        self._log = logger.bind(component="InterviewerRouter")
 
     @property
     def providers(self) -> list[str]:
@@ -79,9 +76,9 @@ class InterviewerRouter:
             if provider == fallback or fallback is None or fallback not in self._interviewers:
                 raise
             self._log.warning(
-                f"interviewer {provider!r} failed to {what}; falling back to {fallback!r}",
+                LogEvent.INTERVIEWER_FALLBACK,
                 session_id=context.session.id,
-                metadata={"from": provider, "to": fallback, "error": str(exc)},
+                metadata={"from": provider, "to": fallback, "call": what, "error": str(exc)},
             )
             if fallback not in states:
                 session = context.session

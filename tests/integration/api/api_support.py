@@ -78,7 +78,10 @@ class Callers:
         """A link made two hours ago that lived one minute."""
         then = utc_now() - timedelta(hours=2)
         past = AccessManager(
-            self.container.access_store(), self.container.rate_limit_store(), clock=lambda: then
+            self.container.access_store(),
+            self.container.rate_limit_store(),
+            clock=lambda: then,
+            logger=self.container.logger(),
         )
         session = self.container.session_manager().get_session(session_id)
         return past.create_link(session, kind, 1)[1]

@@ -100,6 +100,7 @@ class Callers:
             self.container.access_store(),
             self.container.rate_limit_store(),
             clock=lambda: utc_now() - timedelta(seconds=60 - seconds),
+            logger=self.container.logger(),
         )
         session = self.container.session_manager().get_session(session_id)
         return made_earlier.create_link(session, "candidate", 1)[1]

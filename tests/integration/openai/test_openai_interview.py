@@ -23,6 +23,7 @@ from interview_orchestrator import (
     SessionManager,
     SessionStatus,
 )
+from interview_orchestrator.log_events import LogEvent
 from interview_orchestrator.testing import (
     RecordedRequest,
     ScriptedOpenAIServer,
@@ -210,8 +211,17 @@ def test_a_failing_provider_falls_back_to_offline_for_the_whole_session(
     assert "HTTP 503" in report.provenance["primary_error"]
     # opening fails over, later turns stay on offline, the evaluation fails over
     assert len(scripted_openai_server.chat_requests) == 2
-    fallbacks = [line for line in interview_logs if "falling back" in line["message"]]
-    assert len(fallbacks) == 2 and fallbacks[0]["level"] == "warning"
+    fallbacks = [
+        line
+        for line in interview_logs
+        if line["message"] in (LogEvent.INTERVIEWER_FALLBACK, LogEvent.EVALUATOR_FALLBACK)
+    ]
+    assert [line["message"] for line in fallbacks] == [
+        LogEvent.INTERVIEWER_FALLBACK,
+        LogEvent.EVALUATOR_FALLBACK,
+    ]
+    assert fallbacks[0]["level"] == "warning"
+    assert fallbacks[0]["metadata"]["from"] == "openai"
 
 
 def test_without_a_fallback_a_failing_reply_keeps_the_candidates_message(

@@ -11,6 +11,7 @@ from interview_orchestrator.errors import InvalidInputError, ProviderError
 from interview_orchestrator.interviewer.llm_interviewer import LLMInterviewer
 from interview_orchestrator.interviewer.offline import OfflineInterviewer
 from interview_orchestrator.interviewer.router import InterviewerRouter
+from interview_orchestrator.logging import build_logger
 from interview_orchestrator.models import Role, SessionConfig
 from interview_orchestrator.settings import LLMSettings
 from interview_orchestrator.testing import ScriptedChatModel, interviewer_turn
@@ -31,7 +32,8 @@ def router(
         {
             "offline": OfflineInterviewer(catalog),
             "openai": LLMInterviewer(chat, catalog, settings),
-        }
+        },
+        logger=build_logger(enabled=False),
     )
 
 
@@ -98,7 +100,8 @@ def test_check_config_checks_the_fallback_too(
         {
             "offline": OfflineInterviewer(catalog),
             "openai": LLMInterviewer(ScriptedChatModel(configured=False), catalog, settings),
-        }
+        },
+        logger=build_logger(enabled=False),
     )
     router.check_config(SessionConfig(ai_provider="offline"))
     with pytest.raises(InvalidInputError, match="not configured"):

@@ -30,7 +30,6 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Final
 
-import structlog
 from fastapi import APIRouter, Query, Request, WebSocket
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -42,6 +41,7 @@ from ...errors import (
     InterviewPlatformError,
     InvalidInputError,
 )
+from ...log_events import LogEvent, Logger
 from ...models import MAX_CURSOR, MAX_EVENT_PAGE, EventType, SessionEvent, parse_cursor
 from ...serialization import SessionEventOut
 from ...session_manager import SessionManager
@@ -216,7 +216,7 @@ class EventStream:
                 )
             except DataStoreError:  # the log is the truth: read again after a pause
                 self._log.warning(
-                    "reading events failed; retrying",
+                    LogEvent.EVENT_SOCKET_READ_FAILED,
                     operation="events_socket",
                     session_id=self._session_id,
                 )
@@ -291,10 +291,9 @@ async def _cancel(tasks: list[asyncio.Task[Close | None]]) -> None:
             task.exception()  # retrieved: the first one to end is reported by the caller
 
 
-def _logger(websocket: WebSocket) -> Any:
-    logger = container_of(websocket).logger()
-    base = logger if logger is not None else structlog.get_logger("interview_orchestrator")
-    return base.bind(component="api")
+def _logger(websocket: WebSocket) -> Logger:
+    logger: Logger = container_of(websocket).logger()
+    return logger.bind(component="api")
 
 
 @router.websocket("/sessions/{session_id}/events")
@@ -311,7 +310,7 @@ async def session_events(websocket: WebSocket, session_id: str) -> None:
         outcome = close_for(exc)
     except Exception:
         _logger(websocket).error(
-            "event socket failed unexpectedly", operation="events_socket", exc_info=True
+            LogEvent.EVENT_SOCKET_FAILED, operation="events_socket", exc_info=True
         )
         outcome = Close(INTERNAL_ERROR, "Internal error: reconnect later")
     if outcome is not None and websocket.application_state is not WebSocketState.DISCONNECTED:
@@ -319,7 +318,7 @@ async def session_events(websocket: WebSocket, session_id: str) -> None:
             await websocket.close(outcome.code, outcome.reason)
     principal = getattr(websocket.state, "principal", None)
     _logger(websocket).info(
-        "event socket closed",
+        LogEvent.EVENT_SOCKET_CLOSED,
         operation="events_socket",
         session_id=session_id if stream is None else stream.session_id,
         metadata={
