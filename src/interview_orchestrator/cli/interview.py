@@ -1,14 +1,25 @@
-"""``interview``: a live interview in the terminal, on the same library as every other client."""
+"""``interview``: a live interview in the terminal, on the same library as every other client.
+
+Enter sends an answer, as in any chat. A line ending in ``\\`` continues on the next line, and a
+line that is exactly ``\"\"\"`` opens a block closed by another such line, for answers that span
+lines. On a terminal, lines that are already waiting when a line ends (a paste) join the same
+answer as they are. Piped input is read one answer per line, with the same two conventions.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import select
+import shlex
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TextIO
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .. import render
 from ..clock import utc_now
@@ -18,12 +29,110 @@ from ..ports import TemplateCatalog
 from ..session_manager import SessionManager
 from .app import app, container_of
 
+PROGRAM = "interview-orchestrator"
+PROMPT = "you> "
+PAUSED_PROMPT = "(paused) you> "
+CONTINUATION_PROMPT = "...  "
+BLOCK_FENCE = '"""'
+CONTINUES = "\\"
 HELP = (
-    "Type your answer; an empty line sends it (so answers can span lines).\n"
+    "Enter sends your answer. A line ending in \\ goes on to the next line, and a\n"
+    'line """ opens a block that another """ closes. A paste arrives whole.\n'
     "Commands: /pause  /resume  /end  /time  /help   (Ctrl-C pauses; nothing is lost)"
 )
 COMMANDS = frozenset({"/pause", "/resume", "/end", "/time", "/help"})
-ReadLine = Callable[[str], str]
+
+
+class LineInput(Protocol):
+    """Where the answers' lines come from."""
+
+    def read_line(self, prompt: str) -> str:
+        """The next line without its line break; ``EOFError`` at the end of input."""
+        ...
+
+    def more_waiting(self) -> bool:
+        """Whether another line has already arrived (the rest of a paste)."""
+        ...
+
+
+class StdinLines:
+    """Lines from standard input. On a terminal the kernel hands over one line per read, so
+    the rest of a paste stays waiting where ``select`` sees it. Elsewhere (piped input) nothing
+    counts as a paste, and a line break follows each prompt once its line is read, so that
+    what comes next starts its own line."""
+
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self._stdin = stdin or sys.stdin
+        self._stdout = stdout or sys.stdout
+        self._terminal = _is_terminal(self._stdin)
+        self._echoed = self._terminal and _is_terminal(self._stdout)
+
+    def read_line(self, prompt: str) -> str:
+        if self._stdin is sys.stdin and self._stdout is sys.stdout:
+            line = input(prompt)  # the terminal's own line editing
+        else:
+            self._stdout.write(prompt)
+            self._stdout.flush()
+            raw = self._stdin.readline()
+            if not raw:
+                raise EOFError
+            line = raw.removesuffix("\n")
+        if prompt and not self._echoed:
+            self._stdout.write("\n")
+            self._stdout.flush()
+        return line
+
+    def more_waiting(self) -> bool:
+        if not self._terminal:
+            return False
+        try:
+            ready, _, _ = select.select([self._stdin.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return bool(ready)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def read_answer(lines: LineInput, prompt: str) -> str | None:
+    """One answer, or one command (a typed first line starting with ``/``); ``None`` for a
+    blank one. Typed lines follow the conventions (``\\`` at the end continues, ``\"\"\"``
+    opens and closes a block); pasted lines are taken as they are, never as commands or
+    markers. Only the markers are removed: the text is sent exactly as written."""
+    parts: list[str] = []
+    in_block = False
+    pasted = False
+    while True:
+        line = lines.read_line("" if pasted else prompt)
+        pasted = pasted or lines.more_waiting()
+        if pasted:
+            parts.append(line)
+            if lines.more_waiting():
+                continue
+            pasted = False
+            if not in_block:
+                break
+        elif not parts and not in_block and line.strip().startswith("/"):
+            return line.strip()
+        elif in_block:
+            if line == BLOCK_FENCE:
+                break
+            parts.append(line)
+        elif line == BLOCK_FENCE:
+            in_block = True
+        elif line.endswith(CONTINUES):
+            parts.append(line.removesuffix(CONTINUES))
+        else:
+            parts.append(line)
+            break
+        prompt = CONTINUATION_PROMPT
+    answer = "\n".join(parts)
+    return answer if answer.strip() else None
 
 
 class TerminalInterview:
@@ -35,13 +144,14 @@ class TerminalInterview:
         manager: SessionManager,
         templates: TemplateCatalog,
         console: Console,
-        read_line: ReadLine = input,
+        lines: LineInput | None = None,
+        root_args: Sequence[str] = (),
     ) -> None:
         self._manager = manager
         self._templates = templates
         self._console = console
-        self._read_line = read_line
-        self._pending: list[str] = []
+        self._lines = lines or StdinLines()
+        self._root_args = list(root_args)
 
     def run(self, session_id: str) -> Session:
         """Talk until the session ends or the candidate steps away (Ctrl-C or end of input:
@@ -49,37 +159,41 @@ class TerminalInterview:
         session = self._manager.get_session(session_id)
         try:
             while session.status is not SessionStatus.COMPLETED:
-                answer = self._read_answer(session)
-                if answer is None:
-                    continue
-                session = self._handle(session, answer)
+                paused = session.status is not SessionStatus.ACTIVE
+                answer = read_answer(self._lines, PAUSED_PROMPT if paused else PROMPT)
+                if answer is not None:
+                    session = self._handle(session, answer)
         except (KeyboardInterrupt, EOFError):
             return self._step_away(session_id)
         return session
 
-    def _read_answer(self, session: Session) -> str | None:
-        """One answer (lines up to an empty one) or one command. A command typed on a
-        continuation line sends the answer so far and runs next."""
-        if self._pending:
-            return self._pending.pop(0)
-        paused = session.status is not SessionStatus.ACTIVE
-        first = self._read_line("(paused) you> " if paused else "you> ").strip()
-        if first.startswith("/") or paused:
-            return first or None
-        lines = [first]
-        while lines[-1]:
-            line = self._read_line("...  ").strip()
-            if line in COMMANDS:
-                self._pending.append(line)
-                break
-            lines.append(line)
-        return "\n".join(lines).strip() or None
+    def start(self, session_id: str) -> None:
+        """Start the session and show the interviewer's opening question."""
+        with self._working("preparing the first question…"):
+            self._manager.start_session(session_id)
+        opening = self._manager.get_transcript(session_id)[-1]
+        self._say(opening.content)
+
+    @contextmanager
+    def _working(self, what: str) -> Iterator[None]:
+        """A spinner while the AI works, on a terminal only (it vanishes when done)."""
+        if not self._console.is_terminal:
+            yield
+            return
+        with self._console.status(Text(what, style="dim")):
+            yield
+
+    def _say(self, content: str) -> None:
+        """The interviewer's words, on a line of their own."""
+        text = Text.assemble(("interviewer", "bold cyan"), " ", content)
+        self._console.print(text)
+        self._console.print()
 
     def _handle(self, session: Session, answer: str) -> Session:
         sid = session.id
         try:
             if answer == "/help":
-                self._console.print(HELP)
+                self._console.print(HELP, markup=False, soft_wrap=True)
             elif answer == "/time":
                 self._show_time(self._manager.get_session(sid))
             elif answer == "/pause":
@@ -91,18 +205,20 @@ class TerminalInterview:
             elif answer == "/end":
                 self._finish(sid)
             elif answer.startswith("/"):
-                self._console.print(f"[yellow]unknown command {answer}[/]\n{HELP}")
+                self._console.print(Text(f"unknown command {answer}", style="yellow"))
+                self._console.print(HELP, markup=False, soft_wrap=True)
             elif session.status is not SessionStatus.ACTIVE:
                 self._console.print("[yellow]the session is paused: /resume first.[/]")
             else:
-                reply = self._manager.send_message(sid, answer, CommunicationMode.TEXT)
-                self._console.print(f"[bold cyan]interviewer[/] {reply.content}\n")
+                with self._working("thinking…"):
+                    reply = self._manager.send_message(sid, answer, CommunicationMode.TEXT)
+                self._say(reply.content)
         except InvalidStateTransitionError as exc:
-            self._console.print(f"[yellow]{exc}[/]")
+            self._console.print(Text(str(exc), style="yellow"))
         except InvalidInputError as exc:
-            self._console.print(f"[yellow]{exc}[/]")
+            self._console.print(Text(str(exc), style="yellow"))
         except InterviewPlatformError as exc:
-            self._console.print(f"[red]{exc}[/]")
+            self._console.print(Text(str(exc), style="red"))
         session = self._manager.get_session(sid)
         if session.status is SessionStatus.COMPLETED and answer != "/end":
             self.show_evaluation(sid)  # ended by the server: time limit reached
@@ -116,7 +232,8 @@ class TerminalInterview:
         )
 
     def _finish(self, session_id: str) -> None:
-        self._manager.end_session(session_id)
+        with self._working("evaluating the interview…"):
+            self._manager.end_session(session_id)
         self.show_evaluation(session_id)
 
     def show_evaluation(self, session_id: str) -> None:
@@ -126,15 +243,49 @@ class TerminalInterview:
         template = self._templates.get(report.template) if report.template else None
         self._console.print(render.evaluation(report, template))
 
+    def continue_command(self, session_id: str) -> str:
+        """The command that picks this session up, on the same database and configuration."""
+        return shlex.join([PROGRAM, *self._root_args, "interview", "--continue", session_id])
+
     def _step_away(self, session_id: str) -> Session:
         session = self._manager.get_session(session_id)
         if session.status is SessionStatus.ACTIVE:
             session = self._manager.pause_session(session_id)
+        self._console.print()
         self._console.print(
-            f"\n[dim]{session.status.value}: nothing is lost. Continue with\n"
-            f"  interview-orchestrator interview --continue {session_id}[/]"
+            Text(f"{session.status.value}: nothing is lost. Continue with:", style="dim")
+        )
+        # One line, never wrapped, so that it can be copied and pasted whole.
+        self._console.print(
+            self.continue_command(session_id), markup=False, highlight=False, soft_wrap=True
         )
         return session
+
+
+def root_arguments(ctx: typer.Context) -> list[str]:
+    """The root options given on this command line (``--database-url``, ``--config``, ...),
+    as arguments that give them again; a file's path made absolute."""
+    root = ctx.find_root()
+    arguments: list[str] = []
+    for parameter in root.command.params:
+        name = parameter.name
+        if parameter.param_type_name != "option" or name is None:
+            continue
+        source = root.get_parameter_source(name)
+        if source is None or source.name != "COMMANDLINE":
+            continue
+        value = root.params.get(name)
+        if value is None or value is False:
+            continue
+        flag = max(parameter.opts, key=len)
+        if value is True:
+            arguments.append(flag)
+            continue
+        if isinstance(value, Path):
+            with suppress(OSError):
+                value = value.resolve()
+        arguments += [flag, str(value)]
+    return arguments
 
 
 def read_resume(path: Path) -> dict[str, Any]:
@@ -177,7 +328,9 @@ def interview(
     container = container_of(ctx)
     manager: SessionManager = container.session_manager()
     console = Console(highlight=False)
-    runner = TerminalInterview(manager, container.templates(), console)
+    runner = TerminalInterview(
+        manager, container.templates(), console, root_args=root_arguments(ctx)
+    )
     if continue_id is not None:
         if resume is not None:
             raise typer.BadParameter("--continue resumes a session: it takes no --resume")
@@ -189,7 +342,7 @@ def interview(
         if session.status is SessionStatus.PAUSED:
             manager.resume_session(session.id)
         elif session.status is SessionStatus.CREATED:
-            _start(manager, console, session.id)
+            runner.start(session.id)
     else:
         config = SessionConfig(
             ai_provider=provider,
@@ -199,12 +352,7 @@ def interview(
         )
         session = manager.create_session(config, user_id=user_id)
         console.print(f"[dim]session {session.id}[/]")
-        _start(manager, console, session.id)
-    console.print(f"[dim]{HELP}[/]\n")
+        runner.start(session.id)
+    console.print(HELP, style="dim", markup=False, soft_wrap=True)
+    console.print()
     runner.run(session.id)
-
-
-def _start(manager: SessionManager, console: Console, session_id: str) -> None:
-    manager.start_session(session_id)
-    opening = manager.get_transcript(session_id)[-1]
-    console.print(f"[bold cyan]interviewer[/] {opening.content}\n")
