@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -56,26 +58,25 @@ def evaluation(
         ("   status: ", "dim"),
         (report.status.value, "dim"),
     )
+    # Two columns, so that the bars line up; the second wraps (evidence, rationale) within
+    # the width, so that nothing is cut to "…" on a narrow terminal.
     table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True)
-    table.add_column()
+    table.add_column(max_width=28)
+    table.add_column(ratio=1)
     for dim_id, dim in report.dimension_scores.items():
         evidence = ", ".join(f"#{s}" for s in dim.evidence) or "-"
-        table.add_row(
-            Text(titles.get(dim_id, dim_id), style="bold"),
-            score_bar(dim.score),
-            Text(f"evidence: {evidence}", style="dim"),
-        )
+        scored = Text.assemble(score_bar(dim.score), "  ", (f"evidence: {evidence}", "dim"))
+        lines: list[RenderableType] = [scored]
         if dim.rationale:
-            table.add_row("", Text(dim.rationale, style="dim italic"), "")
+            lines.append(Text(dim.rationale, style="dim italic"))
+        table.add_row(Text(titles.get(dim_id, dim_id), style="bold"), Group(*lines))
     parts: list[RenderableType] = [header, table]
     if report.strengths:
         parts.append(Text("Strengths", style="bold green"))
-        parts.extend(Text(f"  + {s}") for s in report.strengths)
+        parts.append(_bullets("+", report.strengths))
     if report.improvements:
         parts.append(Text("Improvements", style="bold yellow"))
-        parts.extend(Text(f"  - {s}") for s in report.improvements)
+        parts.append(_bullets("-", report.improvements))
     if report.summary:
         parts.append(Text(report.summary, style="italic"))
     if report.error:
@@ -90,9 +91,22 @@ def evaluation(
     return Panel(Group(*parts), title=f"Evaluation of {report.session_id}", border_style="magenta")
 
 
-def session_summary(session: Session) -> RenderableType:
+def _bullets(mark: str, items: Iterable[str]) -> Table:
+    """Items under their mark, each wrapped with a hanging indent."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for item in items:
+        grid.add_row(f"  {mark}", item)
+    return grid
+
+
+def session_summary(session: Session, now: datetime | None = None) -> RenderableType:
+    """One session's details; ``now`` counts an ACTIVE session's running stretch in its
+    active time."""
+    active = active_seconds(session, now)
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
+    table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for label, value in (
         ("id", session.id),
@@ -109,7 +123,7 @@ def session_summary(session: Session) -> RenderableType:
         ),
         ("ended", session.ended_at.isoformat(timespec="seconds") if session.ended_at else "-"),
         ("end reason", session.end_reason.value if session.end_reason else "-"),
-        ("active time", f"{session.active_seconds:.0f} s of {session.config.duration_minutes} min"),
+        ("active time", f"{duration_text(active)} of {session.config.duration_minutes} min"),
         ("messages", str(session.message_count)),
         ("score", f"{session.overall_score:.1f}" if session.overall_score is not None else "-"),
     ):
@@ -130,8 +144,43 @@ def duration_text(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
-def session_dict(session: Session) -> dict[str, Any]:
-    """A session for display and scripts: the configuration without résumé contents."""
+def active_seconds(session: Session, now: datetime | None) -> float:
+    """The session's active time up to ``now`` (an ACTIVE session's clock is running), or
+    the banked time without ``now``."""
+    return session.active_seconds if now is None else session.active_seconds_at(now)
+
+
+def short_ids(ids: Iterable[str], minimum: int = 8) -> dict[str, str]:
+    """Each id cut to one length, the shortest that tells the ids apart (at least
+    ``minimum``), as git abbreviates commits; never cut just after a hyphen."""
+    ordered = sorted(set(ids))
+    length = minimum
+    for before, after in pairwise(ordered):
+        pairs = enumerate(zip(before, after, strict=False))
+        common = next((i for i, (a, b) in pairs if a != b), min(len(before), len(after)))
+        length = max(length, common + 1)
+    cut = {i: i[:length] for i in ordered}
+    return {i: short if not short.endswith("-") else i[: length + 1] for i, short in cut.items()}
+
+
+#: The fields of a session in a CSV listing: the JSON names.
+SESSION_FIELDS = (
+    "id",
+    "tenant_id",
+    "user_id",
+    "status",
+    "created_at",
+    "active_seconds",
+    "message_count",
+    "overall_score",
+)
+#: The fields of a message in a CSV transcript: the JSON names.
+MESSAGE_FIELDS = ("seq", "role", "mode", "content", "created_at", "late", "session_id")
+
+
+def session_dict(session: Session, now: datetime | None = None) -> dict[str, Any]:
+    """A session for display and scripts: the configuration without résumé contents;
+    ``now`` counts an ACTIVE session's running stretch in ``active_seconds``."""
     return {
         "id": session.id,
         "tenant_id": session.tenant_id,
@@ -144,7 +193,7 @@ def session_dict(session: Session) -> dict[str, Any]:
         "ended_at": _iso(session.ended_at),
         "end_reason": session.end_reason.value if session.end_reason else None,
         "last_activity_at": _iso(session.last_activity_at),
-        "active_seconds": round(session.active_seconds, 3),
+        "active_seconds": round(active_seconds(session, now), 3),
         "message_count": session.message_count,
         "overall_score": session.overall_score,
     }
@@ -152,13 +201,13 @@ def session_dict(session: Session) -> dict[str, Any]:
 
 def message_dict(message: Message) -> dict[str, Any]:
     return {
-        "session_id": message.session_id,
         "seq": message.seq,
         "role": message.role.value,
         "mode": message.mode.value,
         "content": message.content,
         "created_at": _iso(message.created_at),
         "late": message.late,
+        "session_id": message.session_id,
     }
 
 
@@ -187,19 +236,32 @@ def evaluation_dict(report: EvaluationReport) -> dict[str, Any]:
     }
 
 
-def sessions_table(sessions: Iterable[Session], *, show_tenant: bool = False) -> Table:
-    table = Table(show_edge=False)
+def sessions_table(
+    sessions: Sequence[Session], *, show_tenant: bool = False, now: datetime | None = None
+) -> Table:
+    """The listing: ids cut short (``short_ids``; a command takes such a prefix), the
+    active time up to ``now``."""
+    short = short_ids(s.id for s in sessions)
+    # No rules between the columns and short headings: seven columns fit in 80 columns; a
+    # long user id or tenant folds onto a second line rather than being cut to "…".
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     tenant = ("tenant",) if show_tenant else ()
-    for column in ("id", *tenant, "user", "status", "created", "duration", "messages", "score"):
-        table.add_column(column, no_wrap=column in ("id", "created"))
+    for column in ("id", *tenant, "user", "status", "created", "active", "msgs", "score"):
+        folds = column in ("tenant", "user")
+        table.add_column(
+            column,
+            no_wrap=not folds,
+            overflow="fold" if folds else "ellipsis",
+            min_width={"tenant": 8, "user": 10}.get(column),
+        )
     for s in sessions:
         table.add_row(
-            s.id,
+            short[s.id],
             *((s.tenant_id,) if show_tenant else ()),
             s.user_id,
             s.status.value,
             s.created_at.strftime("%Y-%m-%d %H:%M"),
-            duration_text(s.active_seconds),
+            duration_text(active_seconds(s, now)),
             str(s.message_count),
             f"{s.overall_score:.1f}" if s.overall_score is not None else "-",
         )

@@ -94,3 +94,49 @@ def test_the_public_contract_works_from_outside_the_project(tmp_path: Path) -> N
 def test_every_command_has_help(tmp_path: Path, args: list[str]) -> None:
     result = run(args, tmp_path)
     assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_the_help_at_80_columns_names_values_and_lists_sessions_commands_in_order(
+    tmp_path: Path,
+) -> None:
+    result = run(["sessions", "--help"], tmp_path, COLUMNS="80")
+    listing = run(["sessions", "list", "--help"], tmp_path, COLUMNS="80")
+    assert result.returncode == 0 and listing.returncode == 0, result.stderr
+    for text in (result.stdout, listing.stdout):
+        assert "<bool>" not in text and "<str>" not in text
+        assert max(len(line) for line in text.splitlines()) <= 80
+    names = ["list", "show", "transcript", "evaluation", "end", "export", "import", "purge"]
+    starts = [result.stdout.index(f"│ {name} ") for name in names]
+    assert starts == sorted(starts)
+
+
+def test_an_unreachable_database_is_one_line_without_log_lines(tmp_path: Path) -> None:
+    url = "postgresql://nobody@127.0.0.1:1/interviews"
+    result = run(["sessions", "list", "--database-url", url], tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: could not list")
+
+
+def test_a_read_only_command_in_a_directory_without_a_database_creates_none(
+    tmp_path: Path,
+) -> None:
+    result = run(["sessions", "list"], tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: no database at {str(tmp_path / 'var' / 'interviews.db')!r}: give "
+        "--database-url (or set INTERVIEW_DATABASE_URL) to read another one\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_piped_listing_takes_the_width_from_columns(tmp_path: Path) -> None:
+    assert run(["demo"], tmp_path).returncode == 0
+    url = f"sqlite:///{tmp_path / 'var' / 'interviews.db'}"
+    result = run(["sessions", "list", "--database-url", url], tmp_path, COLUMNS="80")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    short_id = lines[2].split()[0]
+    shown = run(["sessions", "show", short_id, "--format", "json", "--database-url", url], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert '"id": "' + short_id in shown.stdout

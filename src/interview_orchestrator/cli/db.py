@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from sqlalchemy.engine import Engine
 
@@ -18,7 +20,12 @@ def _raw_engine(ctx: typer.Context) -> Engine:
 
 
 @db_app.command("upgrade")
-def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
+def db_upgrade(
+    ctx: typer.Context,
+    revision: Annotated[
+        str, typer.Option(metavar="REVISION", help="The revision to reach.")
+    ] = "head",
+) -> None:
     """Apply the migrations up to REVISION (default: the newest)."""
     engine = _raw_engine(ctx)
     migrate.upgrade(engine, revision)

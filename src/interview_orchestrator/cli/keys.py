@@ -8,27 +8,22 @@ Listings show a key's hint (its first characters), never the token.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..access import ApiKey, KeyRole
 from ..access_manager import AccessManager
 from ..models import DEFAULT_TENANT
-from .app import app, container_of
+from .app import app, container_of, stdout_console
 from .options import ReportFormat, TenantFilter, parse_tenant
 
 keys_app = typer.Typer(
     help="API keys of the service: create (shown once), list, revoke.", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
-
-#: Piped output is not cut to 80 columns: a table stays whole in a file.
-console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _access(ctx: typer.Context) -> AccessManager:
@@ -40,13 +35,17 @@ def _access(ctx: typer.Context) -> AccessManager:
 def create_key(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Option("--name", help="What the key is for, e.g. the calling system.")
+        str,
+        typer.Option(
+            "--name", metavar="NAME", help="What the key is for, e.g. the calling system."
+        ),
     ],
     role: Annotated[
         KeyRole,
         typer.Option(
             "--role",
             case_sensitive=False,
+            metavar="admin|service|reviewer",
             help="admin: everything in its tenant; service: everything but webhooks; "
             "reviewer: read sessions, transcripts and evaluations.",
         ),
@@ -70,7 +69,7 @@ def list_keys(
     ctx: typer.Context,
     tenant: TenantFilter = None,
     output: Annotated[
-        ReportFormat, typer.Option("--format", help="Output format.")
+        ReportFormat, typer.Option("--format", metavar="table|json", help="Output format.")
     ] = ReportFormat.TABLE,
 ) -> None:
     """List keys, oldest first: id, name, role, tenant, hint (the token's first characters),
@@ -93,7 +92,7 @@ def list_keys(
             _minute(key.last_used_at),
             _minute(key.revoked_at),
         )
-    console.print(table)
+    stdout_console().print(table)
 
 
 @keys_app.command("revoke")

@@ -6,14 +6,15 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from .. import render
 from ..sweeper import SweepReport
-from .app import app, container_of
+from .app import app, container_for_reading, container_of, stdout_console
 from .options import ReportFormat, TenantFilter
 
-FormatOption = Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
+FormatOption = Annotated[
+    ReportFormat, typer.Option("--format", metavar="table|json", help="Output format.")
+]
 
 
 @app.command()
@@ -43,13 +44,16 @@ def sweep(ctx: typer.Context, output: FormatOption = ReportFormat.TABLE) -> None
 @app.command()
 def stats(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option(min=1, max=3660, help="Window of the per-day counts.")] = 30,
+    days: Annotated[
+        int, typer.Option(min=1, max=3660, metavar="N", help="Window of the per-day counts.")
+    ] = 30,
     tenant: TenantFilter = None,
     output: FormatOption = ReportFormat.TABLE,
 ) -> None:
     """Counts by status, sessions per day, average active duration, scores and their
     distribution, evaluation failures."""
-    figures = container_of(ctx).session_manager().session_stats(days=days, tenant_id=tenant)
+    container = container_for_reading(ctx)
+    figures = container.session_manager().session_stats(days=days, tenant_id=tenant)
     if output is ReportFormat.JSON:
         typer.echo(
             json.dumps(
@@ -73,4 +77,4 @@ def stats(
             )
         )
     else:
-        Console().print(render.stats_view(figures, tenant_id=tenant))
+        stdout_console().print(render.stats_view(figures, tenant_id=tenant))

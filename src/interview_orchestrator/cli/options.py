@@ -69,12 +69,26 @@ TenantFilter = Annotated[
         help="Only this tenant's sessions (default: every tenant).",
     ),
 ]
-UserIdFilter = Annotated[str | None, typer.Option("--user-id", help="Only this candidate.")]
-StatusFilter = Annotated[SessionStatus | None, typer.Option("--status")]
+UserIdFilter = Annotated[
+    str | None, typer.Option("--user-id", metavar="USER_ID", help="Only this candidate.")
+]
+StatusFilter = Annotated[
+    SessionStatus | None,
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help="Only sessions in this status: " + ", ".join(s.value for s in SessionStatus) + ".",
+    ),
+]
 SinceFilter = Annotated[
     datetime | None,
-    typer.Option(parser=parse_datetime, help="Created at or after (YYYY-MM-DD or ISO 8601)."),
+    typer.Option(
+        parser=parse_datetime,
+        metavar="DATE",
+        help="Created at or after (YYYY-MM-DD or ISO 8601).",
+    ),
 ]
 UntilFilter = Annotated[
-    datetime | None, typer.Option(parser=parse_datetime, help="Created before this.")
+    datetime | None,
+    typer.Option(parser=parse_datetime, metavar="DATE", help="Created before this."),
 ]

@@ -1,20 +1,25 @@
-"""``sessions``: list, inspect, and move sessions through their lifecycle."""
+"""``sessions``: list, inspect, and move sessions through their lifecycle.
+
+A session is named by its id or by a unique prefix of it (as ``sessions list`` shows ids);
+``session_id_from`` turns what was typed into the id.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
-from typing import Annotated, Any
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any, Final
 
 import typer
-from rich.console import Console
 
 from .. import render
-from ..errors import InterviewPlatformError
-from ..models import DEFAULT_TENANT
+from ..errors import InterviewPlatformError, InvalidInputError, SessionNotFoundError
+from ..models import DEFAULT_TENANT, parse_session_id
 from ..session_manager import SessionManager
-from .app import container_of, sessions_app
+from .app import container_for_reading, container_of, sessions_app, stdout_console
 from .options import (
     ListFormat,
     ReportFormat,
@@ -25,11 +30,66 @@ from .options import (
     UserIdFilter,
 )
 
-#: Piped output is not cut to 80 columns: a table stays whole in a file.
-console = Console(width=None if sys.stdout.isatty() else 200)
+SessionId = Annotated[
+    str,
+    typer.Argument(
+        metavar="SESSION_ID",
+        help="The session's id, or a prefix of it that names one session (as listed).",
+    ),
+]
+FormatOption = Annotated[
+    ListFormat, typer.Option("--format", metavar="table|json|csv", help="Output format.")
+]
+ReportFormatOption = Annotated[
+    ReportFormat, typer.Option("--format", metavar="table|json", help="Output format.")
+]
 
-SessionId = Annotated[str, typer.Argument(help="The session's id (a UUID).")]
-FormatOption = Annotated[ListFormat, typer.Option("--format", help="Output format.")]
+#: The shortest prefix taken (as git does); ``sessions list`` shows 8 characters or more.
+MIN_PREFIX: Final = 4
+#: A start of a UUID as ``str(uuid)`` writes it: lower-case hex, hyphens in their places.
+_UUID_START: Final = re.compile(
+    r"[0-9a-f]{1,8}|[0-9a-f]{8}-(?:[0-9a-f]{0,4}|[0-9a-f]{4}-(?:[0-9a-f]{0,4}"
+    r"|[0-9a-f]{4}-(?:[0-9a-f]{0,4}|[0-9a-f]{4}-[0-9a-f]{0,12})))"
+)
+
+
+def session_id_from(text: str, ids_starting: Any) -> str:
+    """The id of the session ``text`` names: a whole id as it is (the library checks it), or
+    a prefix of at least ``MIN_PREFIX`` characters found with ``ids_starting(prefix)`` (the
+    store's range scan of the ids, two at most). An unknown or ambiguous prefix is an
+    ``InterviewPlatformError`` saying so; what is neither an id nor a prefix goes to the
+    library, which says why it is not an id."""
+    typed = text.strip().lower() if isinstance(text, str) else text
+    try:
+        return parse_session_id(text)
+    except InvalidInputError:
+        if not isinstance(typed, str) or _UUID_START.fullmatch(typed) is None:
+            raise
+    if len(typed) < MIN_PREFIX:
+        raise InvalidInputError(
+            f"session id prefix {typed!r} is too short: give at least {MIN_PREFIX} characters"
+        )
+    found: Sequence[str] = ids_starting(typed)
+    if not found:
+        raise SessionNotFoundError(typed)
+    if len(found) > 1:
+        raise InvalidInputError(
+            f"session id prefix {typed!r} is ambiguous ({', '.join(found)}, ...): "
+            "give more characters"
+        )
+    return found[0]
+
+
+def _session_id(ctx: typer.Context, text: str, *, reading: bool = False) -> str:
+    """The id ``text`` names; the store is only asked for a prefix (a command that only
+    reads asks only a database that exists)."""
+
+    def ids_starting(prefix: str) -> list[str]:
+        container = container_for_reading(ctx) if reading else container_of(ctx)
+        found: list[str] = container.data_store().session_ids_starting(prefix)
+        return found
+
+    return session_id_from(text, ids_starting)
 
 
 def _manager(ctx: typer.Context) -> SessionManager:
@@ -37,8 +97,21 @@ def _manager(ctx: typer.Context) -> SessionManager:
     return manager
 
 
+def _reading_manager(ctx: typer.Context) -> SessionManager:
+    """The manager of a command that only reads: refused on a missing SQLite file."""
+    manager: SessionManager = container_for_reading(ctx).session_manager()
+    return manager
+
+
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _write_csv(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow(["" if row[f] is None else row[f] for f in fields])
 
 
 @sessions_app.command("list")
@@ -52,16 +125,23 @@ def list_sessions(
     min_score: Annotated[
         float | None, typer.Option("--min-score", min=0, max=100, help="Overall score at least.")
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: Annotated[
+        int, typer.Option(min=1, max=1000, metavar="N", help="Sessions per page.")
+    ] = 50,
+    offset: Annotated[int, typer.Option(min=0, metavar="N", help="Sessions skipped.")] = 0,
     after: Annotated[
         str | None,
-        typer.Option("--after", help="Keyset cursor: the id of the last session of a page."),
+        typer.Option(
+            "--after",
+            metavar="SESSION_ID",
+            help="Keyset cursor: the id (or a prefix) of the last session of a page.",
+        ),
     ] = None,
     output: FormatOption = ListFormat.TABLE,
 ) -> None:
-    """List sessions, newest first. For large histories page with --after (printed below the
-    table) rather than --offset."""
+    """List sessions, newest first, with short ids (every command takes them). For large
+    histories page with --after (printed below the table) rather than --offset."""
+    container = container_for_reading(ctx)
     sessions = _manager(ctx).list_sessions(
         user_id,
         status,
@@ -70,49 +150,40 @@ def list_sessions(
         since=since,
         until=until,
         min_score=min_score,
-        after=after,
+        after=None if after is None else _session_id(ctx, after, reading=True),
         tenant_id=tenant,
     )
+    now = container.clock()()
     next_cursor = sessions[-1].id if len(sessions) == limit else None
     if output is ListFormat.JSON:
         _print_json(
-            {"sessions": [render.session_dict(s) for s in sessions], "next_cursor": next_cursor}
+            {
+                "sessions": [render.session_dict(s, now) for s in sessions],
+                "next_cursor": next_cursor,
+            }
         )
     elif output is ListFormat.CSV:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["id", "user", "status", "created", "active_seconds", "messages", "score"])
-        for s in sessions:
-            writer.writerow(
-                [
-                    s.id,
-                    s.user_id,
-                    s.status.value,
-                    s.created_at.isoformat(),
-                    round(s.active_seconds, 3),
-                    s.message_count,
-                    "" if s.overall_score is None else s.overall_score,
-                ]
-            )
+        _write_csv(render.SESSION_FIELDS, (render.session_dict(s, now) for s in sessions))
     else:
         # One tenant's listing, or a database that only knows the default one, needs no column.
         show_tenant = tenant is None and any(s.tenant_id != DEFAULT_TENANT for s in sessions)
-        console.print(render.sessions_table(sessions, show_tenant=show_tenant))
+        stdout_console().print(render.sessions_table(sessions, show_tenant=show_tenant, now=now))
         if next_cursor:
-            Console(stderr=True).print(f"[dim]next page: --after {next_cursor}[/]")
+            typer.echo(f"next page: --after {next_cursor}", err=True)
 
 
 @sessions_app.command("show")
 def show(
-    ctx: typer.Context,
-    session_id: SessionId,
-    output: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.TABLE,
+    ctx: typer.Context, session_id: SessionId, output: ReportFormatOption = ReportFormat.TABLE
 ) -> None:
     """Show one session's details."""
-    session = _manager(ctx).get_session(session_id)
+    sid = _session_id(ctx, session_id, reading=True)
+    session = _reading_manager(ctx).get_session(sid)
+    now = container_of(ctx).clock()()
     if output is ReportFormat.JSON:
-        _print_json(render.session_dict(session))
+        _print_json(render.session_dict(session, now))
     else:
-        console.print(render.session_summary(session))
+        stdout_console().print(render.session_summary(session, now))
 
 
 @sessions_app.command("transcript")
@@ -120,70 +191,84 @@ def transcript(
     ctx: typer.Context,
     session_id: SessionId,
     output: Annotated[
-        str, typer.Option("--format", help="text, json or csv (timestamp,session_id,speaker,text).")
+        str,
+        typer.Option(
+            "--format",
+            metavar="text|json|csv",
+            help="Output format; JSON and CSV name the fields alike: "
+            + ",".join(render.MESSAGE_FIELDS)
+            + ".",
+        ),
     ] = "text",
 ) -> None:
     """Print a session's transcript in order."""
     if output not in ("text", "json", "csv"):
         raise typer.BadParameter("use text, json or csv", param_hint="--format")
-    messages = _manager(ctx).get_transcript(session_id)
+    sid = _session_id(ctx, session_id, reading=True)
+    messages = _reading_manager(ctx).get_transcript(sid)
     if output == "json":
         _print_json([render.message_dict(m) for m in messages])
     elif output == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["timestamp", "session_id", "speaker", "text"])
-        for m in messages:
-            writer.writerow([m.created_at.isoformat(), m.session_id, m.role.value, m.content])
+        _write_csv(render.MESSAGE_FIELDS, (render.message_dict(m) for m in messages))
     else:
-        console.print(render.transcript(messages))
+        stdout_console().print(render.transcript(messages))
 
 
 @sessions_app.command("evaluation")
 def evaluation(
-    ctx: typer.Context,
-    session_id: SessionId,
-    output: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.TABLE,
+    ctx: typer.Context, session_id: SessionId, output: ReportFormatOption = ReportFormat.TABLE
 ) -> None:
-    """Show a session's evaluation: overall score, a bar per dimension, evidence."""
-    container = container_of(ctx)
-    manager: SessionManager = container.session_manager()
-    report = manager.get_evaluation(session_id)
+    """Show a session's evaluation: overall score, a bar per dimension, evidence. Exit 1 if
+    the session has not ended (with --format json: an object whose evaluation is null)."""
+    sid = _session_id(ctx, session_id, reading=True)
+    container = container_for_reading(ctx)
+    manager = _manager(ctx)
+    report = manager.get_evaluation(sid)
     if report is None:
-        typer.echo("no evaluation: the session has not ended", err=True)
+        status = manager.get_session(sid).status.value
+        reason = f"the session has not ended (it is {status})"
+        if output is ReportFormat.JSON:
+            _print_json({"session_id": sid, "status": status, "evaluation": None, "reason": reason})
+        else:
+            typer.echo(f"no evaluation: {reason}", err=True)
         raise typer.Exit(code=1)
     if output is ReportFormat.JSON:
         _print_json(render.evaluation_dict(report))
         return
     template = container.templates().get(report.template) if report.template else None
-    console.print(render.evaluation(report, template))
+    stdout_console().print(render.evaluation(report, template))
 
 
 @sessions_app.command("end")
 def end(ctx: typer.Context, session_id: SessionId) -> None:
     """End a session (ACTIVE or PAUSED) and generate its evaluation."""
-    report = _manager(ctx).end_session(session_id)
+    sid = _session_id(ctx, session_id)
+    report = _manager(ctx).end_session(sid)
     score = f"{report.overall_score:.1f}" if report.overall_score is not None else "not scored"
-    typer.echo(f"session {session_id} completed; evaluation {report.status.value}, score {score}")
+    typer.echo(f"session {sid} completed; evaluation {report.status.value}, score {score}")
 
 
 @sessions_app.command("pause")
 def pause(ctx: typer.Context, session_id: SessionId) -> None:
     """Pause an ACTIVE session: its clock stops."""
-    session = _manager(ctx).pause_session(session_id)
+    session = _manager(ctx).pause_session(_session_id(ctx, session_id))
     typer.echo(f"session {session.id} {session.status.value}")
 
 
 @sessions_app.command("resume")
 def resume(ctx: typer.Context, session_id: SessionId) -> None:
     """Resume a PAUSED session."""
-    session = _manager(ctx).resume_session(session_id)
+    session = _manager(ctx).resume_session(_session_id(ctx, session_id))
     typer.echo(f"session {session.id} {session.status.value}")
 
 
 @sessions_app.command("retry-evaluation")
 def retry_evaluation(
     ctx: typer.Context,
-    session_id: Annotated[str | None, typer.Argument(help="The session's id.")] = None,
+    session_id: Annotated[
+        str | None,
+        typer.Argument(metavar="SESSION_ID", help="The session's id, or a unique prefix of it."),
+    ] = None,
     all_failed: Annotated[
         bool, typer.Option("--all-failed", help="Every session whose evaluation failed.")
     ] = False,
@@ -196,8 +281,9 @@ def retry_evaluation(
         raise typer.BadParameter("give a SESSION_ID or --all-failed (one of them)")
     manager = _manager(ctx)
     if session_id is not None:
-        report = manager.retry_evaluation(session_id, force=force)
-        typer.echo(f"session {session_id}: evaluation {report.status.value}")
+        sid = _session_id(ctx, session_id)
+        report = manager.retry_evaluation(sid, force=force)
+        typer.echo(f"session {sid}: evaluation {report.status.value}")
         return
     failures = 0
     ids = container_of(ctx).data_store().failed_evaluations(limit=10_000)

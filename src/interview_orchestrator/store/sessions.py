@@ -44,6 +44,8 @@ ACTIVE: Final = SessionStatus.ACTIVE.value
 # and a prebuilt one keeps its compiled form in SQLAlchemy's cache.
 _SESSION_BY_ID: Final = select(SESSIONS).where(SESSIONS.c.id == bindparam("b_id"))
 _SESSION_ID: Final = select(SESSIONS.c.id).where(SESSIONS.c.id == bindparam("b_id"))
+_LOWEST_ID: Final = "00000000-0000-0000-0000-000000000000"
+_HIGHEST_ID: Final = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 _INSERT_MESSAGES: Final = insert(MESSAGES)
 _INSERT_NOTES: Final = insert(INTERVIEWER_NOTES)
 
@@ -132,6 +134,21 @@ class SessionRepository:
             return [decoded(SessionCodec.decode, row) for row in rows]
 
         return self._tx.read("list sessions", tx)
+
+    def session_ids_starting(self, prefix: str, limit: int = 2) -> list[str]:
+        """The ids (in order, at most ``limit``) that start with ``prefix``: lower-case hex
+        digits and hyphens laid out as in a UUID. A range scan of the primary key."""
+        low = prefix + _LOWEST_ID[len(prefix) :]
+        high = prefix + _HIGHEST_ID[len(prefix) :]
+        query = (
+            select(SESSIONS.c.id)
+            .where(SESSIONS.c.id.between(low, high))
+            .order_by(SESSIONS.c.id)
+            .limit(limit)
+        )
+        return self._tx.read(
+            "find sessions by id prefix", lambda conn: list(conn.execute(query).scalars())
+        )
 
     def find_active_session(
         self, user_id: str | None, tenant_id: str | None = None

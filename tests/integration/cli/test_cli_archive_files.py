@@ -44,9 +44,20 @@ def test_a_file_without_records_is_refused_as_nothing_to_import(
 
 
 def test_empty_stdin_is_refused_as_nothing_to_import(container: Any) -> None:
-    result = invoke(container, "sessions", "import", "-", "--format", "json")
+    result = invoke(container, "sessions", "import", "-")
     assert error_line(result) == "error: stdin holds no sessions: nothing was imported"
     assert result.stdout == ""
+
+
+def test_with_format_json_the_refusal_is_a_json_object_on_stderr(container: Any) -> None:
+    result = invoke(container, "sessions", "import", "-", "--format", "json")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert json.loads(result.stderr) == {
+        "error": {
+            "type": "InvalidInputError",
+            "message": "stdin holds no sessions: nothing was imported",
+        }
+    }
 
 
 def test_a_file_with_records_still_imports_and_exits_zero(
