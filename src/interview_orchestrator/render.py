@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .access import ApiKey
 from .interview_template import InterviewTemplate
 from .models import EvaluationReport, Message, Role, Session, SessionStats
 
@@ -244,7 +245,7 @@ def sessions_table(
     short = short_ids(s.id for s in sessions)
     # No rules between the columns and short headings: seven columns fit in 80 columns; a
     # long user id or tenant folds onto a second line rather than being cut to "…".
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     tenant = ("tenant",) if show_tenant else ()
     for column in ("id", *tenant, "user", "status", "created", "active", "msgs", "score"):
         folds = column in ("tenant", "user")
@@ -266,6 +267,46 @@ def sessions_table(
             f"{s.overall_score:.1f}" if s.overall_score is not None else "-",
         )
     return table
+
+
+def keys_table(keys: Sequence[ApiKey], *, show_tenant: bool = False) -> Table:
+    """API keys in 80 columns: ids cut short (``short_ids``), the tenant under the role
+    (when asked for), dates in UTC (the last use to the minute); a long name folds rather
+    than being cut."""
+    short = short_ids(key.id for key in keys)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        caption="dates in UTC",
+    )
+    role = "role, tenant" if show_tenant else "role"
+    for column in ("id", "name", role, "hint", "created", "last used", "revoked"):
+        table.add_column(
+            column,
+            no_wrap=column in ("id", "hint", "created", "revoked"),
+            overflow="fold",
+            min_width={"name": 8}.get(column),
+        )
+    for key in keys:
+        acts = Text(key.role.value)
+        if show_tenant:
+            acts.append(f"\n{key.tenant_id}", style="dim")
+        table.add_row(
+            short[key.id],
+            key.name,
+            acts,
+            f"{key.hint}…",
+            _utc(key.created_at, "%Y-%m-%d"),
+            _utc(key.last_used_at, "%Y-%m-%d %H:%M"),
+            _utc(key.revoked_at, "%Y-%m-%d"),
+        )
+    return table
+
+
+def _utc(moment: datetime | None, layout: str) -> str:
+    return "-" if moment is None else moment.astimezone(UTC).strftime(layout)
 
 
 def stats_view(stats: SessionStats, *, tenant_id: str | None = None) -> RenderableType:

@@ -8,17 +8,19 @@ Listings show a key's hint (its first characters), never the token.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..access import ApiKey, KeyRole
+from .. import render
+from ..access import ApiKey, KeyRole, parse_resource_id
 from ..access_manager import AccessManager
+from ..errors import ResourceNotFoundError
 from ..models import DEFAULT_TENANT
 from .app import app, container_of, stdout_console
-from .options import ReportFormat, TenantFilter, parse_tenant
+from .options import ReportFormat, TenantFilter, id_from_prefix, parse_tenant
 
 keys_app = typer.Typer(
     help="API keys of the service: create (shown once), list, revoke.", no_args_is_help=True
@@ -72,39 +74,49 @@ def list_keys(
         ReportFormat, typer.Option("--format", metavar="table|json", help="Output format.")
     ] = ReportFormat.TABLE,
 ) -> None:
-    """List keys, oldest first: id, name, role, tenant, hint (the token's first characters),
-    created, last used, revoked. Tokens are never shown again."""
+    """List keys, oldest first: id (short; revoke takes it), name, role, tenant (when there
+    is more than the default one), hint (the token's first characters), created, last used,
+    revoked, in UTC. Tokens are never shown again."""
     keys = _access(ctx).list_keys(tenant)
     if output is ReportFormat.JSON:
         typer.echo(json.dumps([key_dict(key) for key in keys], indent=2, ensure_ascii=False))
         return
-    table = Table(show_edge=False)
-    for column in ("id", "name", "role", "tenant", "hint", "created", "last used", "revoked"):
-        table.add_column(column, no_wrap=column in ("id", "hint", "created"))
-    for key in keys:
-        table.add_row(
-            key.id,
-            key.name,
-            key.role.value,
-            key.tenant_id,
-            f"{key.hint}…",
-            _minute(key.created_at),
-            _minute(key.last_used_at),
-            _minute(key.revoked_at),
-        )
-    stdout_console().print(table)
+    show_tenant = tenant is None and any(key.tenant_id != DEFAULT_TENANT for key in keys)
+    stdout_console().print(render.keys_table(keys, show_tenant=show_tenant))
 
 
 @keys_app.command("revoke")
 def revoke_key(
     ctx: typer.Context,
-    key_id: Annotated[str, typer.Argument(metavar="ID", help="The key's id (keys list).")],
+    key_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="KEY_ID", help="The key's id, or a prefix of it that names one key (as listed)."
+        ),
+    ],
 ) -> None:
     """Revoke a key: requests with it are refused (401) from now on. Revoking again changes
     nothing."""
-    key = _access(ctx).revoke_key(key_id.strip())
+    access = _access(ctx)
+    key = access.revoke_key(key_id_from(key_id, access.list_keys))
     revoked = _minute(key.revoked_at)
     typer.echo(f"key {key.id} {key.name!r} revoked at {revoked}")
+
+
+def key_id_from(text: str, list_keys: Callable[[], Iterable[ApiKey]]) -> str:
+    """The id of the key ``text`` names: a whole id, or a unique prefix of one (looked for
+    among all keys: there are few)."""
+
+    def ids_starting(prefix: str) -> list[str]:
+        return sorted(key.id for key in list_keys() if key.id.startswith(prefix))[:2]
+
+    return id_from_prefix(
+        text,
+        kind="key",
+        parse=lambda value: parse_resource_id(value, "key"),
+        ids_starting=ids_starting,
+        not_found=lambda prefix: ResourceNotFoundError("key", prefix),
+    )
 
 
 def key_dict(key: ApiKey) -> dict[str, Any]:

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 
 from ..errors import InvalidInputError
 from ..models import SessionStatus, parse_tenant_id
 
+#: The shortest prefix of an id taken (as git does); tables show 8 characters or more.
+MIN_PREFIX: Final = 4
+#: A start of a UUID as ``str(uuid)`` writes it: lower-case hex, hyphens in their places.
+_UUID_START: Final = re.compile(
+    r"[0-9a-f]{1,8}|[0-9a-f]{8}-(?:[0-9a-f]{0,4}|[0-9a-f]{4}-(?:[0-9a-f]{0,4}"
+    r"|[0-9a-f]{4}-(?:[0-9a-f]{0,4}|[0-9a-f]{4}-[0-9a-f]{0,12})))"
+)
 _AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -92,3 +100,37 @@ UntilFilter = Annotated[
     datetime | None,
     typer.Option(parser=parse_datetime, metavar="DATE", help="Created before this."),
 ]
+
+
+def id_from_prefix(
+    text: str,
+    *,
+    kind: str,
+    parse: Callable[[str], str],
+    ids_starting: Callable[[str], Sequence[str]],
+    not_found: Callable[[str], Exception],
+) -> str:
+    """The id ``text`` names: a whole id as ``parse`` gives it (``parse`` refuses what is
+    neither an id nor a prefix, saying why), or a prefix of at least ``MIN_PREFIX``
+    characters that ``ids_starting(prefix)`` (two ids at most) finds once. A prefix found
+    nowhere is ``not_found(prefix)``; one found more than once, or too short, is an
+    ``InvalidInputError`` saying so."""
+    typed = text.strip().lower() if isinstance(text, str) else text
+    try:
+        return parse(text)
+    except InvalidInputError:
+        if not isinstance(typed, str) or _UUID_START.fullmatch(typed) is None:
+            raise
+    if len(typed) < MIN_PREFIX:
+        raise InvalidInputError(
+            f"{kind} id prefix {typed!r} is too short: give at least {MIN_PREFIX} characters"
+        )
+    found = ids_starting(typed)
+    if not found:
+        raise not_found(typed)
+    if len(found) > 1:
+        raise InvalidInputError(
+            f"{kind} id prefix {typed!r} is ambiguous ({', '.join(found)}, ...): "
+            "give more characters"
+        )
+    return found[0]

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, Final
+from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated, Any
 
 import typer
 
 from .. import render
-from ..errors import InterviewPlatformError, InvalidInputError, SessionNotFoundError
+from ..errors import InterviewPlatformError, SessionNotFoundError
 from ..models import DEFAULT_TENANT, parse_session_id
 from ..session_manager import SessionManager
 from .app import container_for_reading, container_of, sessions_app, stdout_console
@@ -28,6 +27,7 @@ from .options import (
     TenantFilter,
     UntilFilter,
     UserIdFilter,
+    id_from_prefix,
 )
 
 SessionId = Annotated[
@@ -44,40 +44,17 @@ ReportFormatOption = Annotated[
     ReportFormat, typer.Option("--format", metavar="table|json", help="Output format.")
 ]
 
-#: The shortest prefix taken (as git does); ``sessions list`` shows 8 characters or more.
-MIN_PREFIX: Final = 4
-#: A start of a UUID as ``str(uuid)`` writes it: lower-case hex, hyphens in their places.
-_UUID_START: Final = re.compile(
-    r"[0-9a-f]{1,8}|[0-9a-f]{8}-(?:[0-9a-f]{0,4}|[0-9a-f]{4}-(?:[0-9a-f]{0,4}"
-    r"|[0-9a-f]{4}-(?:[0-9a-f]{0,4}|[0-9a-f]{4}-[0-9a-f]{0,12})))"
-)
 
-
-def session_id_from(text: str, ids_starting: Any) -> str:
+def session_id_from(text: str, ids_starting: Callable[[str], Sequence[str]]) -> str:
     """The id of the session ``text`` names: a whole id as it is (the library checks it), or
-    a prefix of at least ``MIN_PREFIX`` characters found with ``ids_starting(prefix)`` (the
-    store's range scan of the ids, two at most). An unknown or ambiguous prefix is an
-    ``InterviewPlatformError`` saying so; what is neither an id nor a prefix goes to the
-    library, which says why it is not an id."""
-    typed = text.strip().lower() if isinstance(text, str) else text
-    try:
-        return parse_session_id(text)
-    except InvalidInputError:
-        if not isinstance(typed, str) or _UUID_START.fullmatch(typed) is None:
-            raise
-    if len(typed) < MIN_PREFIX:
-        raise InvalidInputError(
-            f"session id prefix {typed!r} is too short: give at least {MIN_PREFIX} characters"
-        )
-    found: Sequence[str] = ids_starting(typed)
-    if not found:
-        raise SessionNotFoundError(typed)
-    if len(found) > 1:
-        raise InvalidInputError(
-            f"session id prefix {typed!r} is ambiguous ({', '.join(found)}, ...): "
-            "give more characters"
-        )
-    return found[0]
+    a unique prefix found with ``ids_starting(prefix)`` (the store's range scan of the ids)."""
+    return id_from_prefix(
+        text,
+        kind="session",
+        parse=parse_session_id,
+        ids_starting=ids_starting,
+        not_found=SessionNotFoundError,
+    )
 
 
 def _session_id(ctx: typer.Context, text: str, *, reading: bool = False) -> str:

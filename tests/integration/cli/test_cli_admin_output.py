@@ -421,3 +421,33 @@ def test_a_help_paragraph_is_wrapped_to_the_width_not_at_the_docstring_lines() -
     # The export summary runs on as one paragraph: no line ends early after "transitions,".
     assert "transitions,\n" not in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+# ---------------------------------------------------------------------- keys
+
+
+def test_the_keys_table_fits_80_columns_with_short_ids(container: Any) -> None:
+    access = container.access_manager()
+    key, _ = access.create_key(
+        "the nightly billing export of the finance team", "service", "acme-emea"
+    )
+    access.create_key("ci", "reviewer", "default")
+    output = run(container, "keys", "list", columns=80).stdout
+    assert max(len(line) for line in output.splitlines()) <= 80
+    assert key.id[:8] in output and key.id not in output
+    assert output.count("…") == 2  # the hints, and nothing else
+    assert "acme-emea" in output.replace("\n", "").replace(" ", "")
+
+
+def test_a_key_is_revoked_by_a_unique_prefix(container: Any) -> None:
+    access = container.access_manager()
+    key, _ = access.create_key("ci", "admin", "default")
+    result = run(container, "keys", "revoke", key.id[:8])
+    assert result.exit_code == 0, result.output
+    assert [k.revoked_at is not None for k in access.list_keys()] == [True]
+
+
+def test_an_unknown_key_prefix_is_one_line(container: Any) -> None:
+    assert one_error_line(run(container, "keys", "revoke", "ffff0000")) == (
+        "error: key 'ffff0000' does not exist"
+    )
