@@ -1,7 +1,8 @@
 """Real databases for integration tests: a SQLite file and, when configured, PostgreSQL.
 
 Fixtures other test packages reuse: ``database_url`` (parametrized: sqlite, postgresql),
-``engine`` and ``store`` on it; ``sqlite_url`` / ``postgres_url`` for one backend. Every
+``engine`` and ``store`` on it; ``sqlite_url`` / ``postgres_url`` for one backend; the
+production ``container`` on it (logging off) and its unscoped ``manager``. Every
 database is migrated with the packaged Alembic scripts (never ``create_all``) and empty at
 the start of each test: SQLite is a new file per test, PostgreSQL a new database per module,
 truncated before each test.
@@ -24,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from interview_orchestrator import SessionConfig
+from interview_orchestrator import Container, SessionConfig, SessionManager
 from interview_orchestrator.interviewer.offline import OfflineInterviewer
 from interview_orchestrator.ports import InterviewContext, InterviewerReply
 from interview_orchestrator.store import SqlAlchemyDataStore, create_engine_for, upgrade
@@ -160,6 +161,24 @@ def store(engine: Engine) -> SqlAlchemyDataStore:
     return SqlAlchemyDataStore(engine)
 
 
+@pytest.fixture
+def container(database_url: str) -> Iterator[Container]:
+    """The production container on the test database (each backend in turn), logging off;
+    its resources are shut down after the test."""
+    built = Container()
+    built.config.database.url.from_value(database_url)
+    built.config.logging.enabled.from_value(False)
+    yield built
+    built.shutdown_resources()
+
+
+@pytest.fixture
+def manager(container: Container) -> SessionManager:
+    """An unscoped manager on ``container``: it sees every tenant (an operator's view)."""
+    built: SessionManager = container.session_manager()
+    return built
+
+
 # ---------------------------------------------------------------------- a hooked interviewer
 
 
@@ -187,11 +206,11 @@ class HookedInterviewer:
 
 
 @pytest.fixture
-def hook_interviewer() -> Callable[[Any], HookedInterviewer]:
+def hook_interviewer() -> Callable[[Container], HookedInterviewer]:
     """``hook_interviewer(container)`` makes the container's offline interviewer a
     ``HookedInterviewer`` (call it before the container's first session manager)."""
 
-    def install(container: Any) -> HookedInterviewer:
+    def install(container: Container) -> HookedInterviewer:
         hooked = HookedInterviewer(OfflineInterviewer(container.templates()))
         container.interviewers.override(providers.Dict(offline=providers.Object(hooked)))
         return hooked

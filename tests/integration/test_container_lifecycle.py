@@ -41,22 +41,6 @@ ANSWERS = [
 ]
 
 
-@pytest.fixture
-def container(database_url: str) -> Any:
-    """The production container on a migrated test database, logging off."""
-    built = Container()
-    built.config.database.url.from_value(database_url)
-    built.config.database.auto_migrate.from_value("always")
-    built.config.logging.enabled.from_value(False)
-    yield built
-    built.shutdown_resources()
-
-
-@pytest.fixture
-def manager(container: Any) -> SessionManager:
-    manager: SessionManager = container.session_manager()
-    return manager
-
 
 def test_a_whole_interview_runs_and_is_evaluated(manager: SessionManager) -> None:
     session = manager.create_session(SessionConfig(resume_data=RESUME))
@@ -164,7 +148,7 @@ def test_list_sessions_is_newest_first_and_filters(manager: SessionManager) -> N
     assert manager.get_active_session("lister") == manager.get_session(ids[1])
 
 
-def test_events_reach_subscribers_on_a_thread_of_their_own(container: Any) -> None:
+def test_events_reach_subscribers_on_a_thread_of_their_own(container: Container) -> None:
     manager = container.session_manager()
     heard: list[tuple[str, int, str]] = []
     done = threading.Event()

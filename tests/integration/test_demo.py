@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from rich.console import Console
@@ -25,20 +24,20 @@ from interview_orchestrator.models import EvaluationStatus, Role
 
 
 @pytest.fixture
-def container(database_url: str) -> Iterator[Any]:
+def container(database_url: str) -> Iterator[Container]:
     built = Container.from_settings(database_url=database_url)
     yield built
     built.shutdown_resources()
 
 
 @pytest.fixture
-def template(container: Any) -> InterviewTemplate:
+def template(container: Container) -> InterviewTemplate:
     found: InterviewTemplate = container.templates().get(DEMO_TEMPLATE)
     return found
 
 
 @pytest.fixture
-def demo(container: Any) -> tuple[DemoResult, str]:
+def demo(container: Container) -> tuple[DemoResult, str]:
     """One demo run and what it printed (wide enough that no message is wrapped)."""
     printed = io.StringIO()
     console = Console(file=printed, width=4000, color_system=None)

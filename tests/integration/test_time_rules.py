@@ -42,7 +42,7 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def container(database_url: str, clock: MovableClock) -> Iterator[Any]:
+def container(database_url: str, clock: MovableClock) -> Iterator[Container]:
     """The container on a migrated test database with a movable clock, logging off."""
     built = Container()
     built.config.database.url.from_value(database_url)
@@ -54,7 +54,7 @@ def container(database_url: str, clock: MovableClock) -> Iterator[Any]:
 
 
 @pytest.fixture
-def manager(container: Any) -> SessionManager:
+def manager(container: Container) -> SessionManager:
     manager: SessionManager = container.session_manager()
     return manager
 
@@ -66,7 +66,7 @@ def started(manager: SessionManager, minutes: int = 30, user: str = "u") -> str:
 
 
 def test_sweep_ends_a_session_past_its_time_limit_and_evaluates_it(
-    container: Any, manager: SessionManager, clock: MovableClock
+    container: Container, manager: SessionManager, clock: MovableClock
 ) -> None:
     sid = started(manager, minutes=20)
     manager.send_message(sid, "I would shard the data and add a cache for reads.")
@@ -83,7 +83,7 @@ def test_sweep_ends_a_session_past_its_time_limit_and_evaluates_it(
 
 
 def test_sweep_pauses_an_idle_session_and_keeps_paused_time_off_the_clock(
-    container: Any, manager: SessionManager, clock: MovableClock
+    container: Container, manager: SessionManager, clock: MovableClock
 ) -> None:
     sid = started(manager, minutes=120)
     clock.advance(minutes=31)
@@ -97,7 +97,7 @@ def test_sweep_pauses_an_idle_session_and_keeps_paused_time_off_the_clock(
 
 
 def test_sweep_ends_a_session_paused_past_the_abandonment_age(
-    container: Any, manager: SessionManager, clock: MovableClock
+    container: Container, manager: SessionManager, clock: MovableClock
 ) -> None:
     sid = started(manager)
     manager.pause_session(sid)
@@ -109,7 +109,7 @@ def test_sweep_ends_a_session_paused_past_the_abandonment_age(
 
 
 def test_sweep_leaves_sessions_in_time_alone(
-    container: Any, manager: SessionManager, clock: MovableClock
+    container: Container, manager: SessionManager, clock: MovableClock
 ) -> None:
     sid = started(manager)
     clock.advance(minutes=5)
@@ -120,7 +120,7 @@ def test_sweep_leaves_sessions_in_time_alone(
 
 
 def test_sweep_regenerates_an_evaluation_left_pending_by_a_crash(
-    container: Any, manager: SessionManager, clock: MovableClock
+    container: Container, manager: SessionManager, clock: MovableClock
 ) -> None:
     sid = started(manager)
     manager.send_message(sid, "First I'd clarify requirements and estimate the read load.")
@@ -148,7 +148,7 @@ def test_a_message_after_the_time_limit_ends_the_session_and_says_so(
 
 
 def test_sweeps_racing_each_other_end_each_session_once(
-    container: Any, manager: SessionManager, clock: MovableClock
+    container: Container, manager: SessionManager, clock: MovableClock
 ) -> None:
     ids = [started(manager, minutes=5, user=f"racer-{i}") for i in range(6)]
     clock.advance(minutes=6)
@@ -218,7 +218,7 @@ def test_an_unknown_cursor_is_refused(manager: SessionManager) -> None:
 
 
 def test_stats_count_statuses_days_scores_and_failures(
-    container: Any, manager: SessionManager, clock: MovableClock
+    container: Container, manager: SessionManager, clock: MovableClock
 ) -> None:
     started(manager, user="s1")
     done = started(manager, user="s2")

@@ -330,9 +330,7 @@ def test_start_leaves_an_active_session_with_its_channels_open_and_its_opening_q
     manager_on(store, interviewer, evaluations, open_channels).start_session(SID)
 
     assert store.sessions[SID].status is SessionStatus.ACTIVE
-    assert [(m.role, m.content) for m in store.messages] == [
-        (Role.INTERVIEWER, "Shall we begin?")
-    ]
+    assert [(m.role, m.content) for m in store.messages] == [(Role.INTERVIEWER, "Shall we begin?")]
     assert open_channels.enabled_modes(SID) == {
         CommunicationMode.TEXT,
         CommunicationMode.WHITEBOARD,
@@ -381,7 +379,9 @@ def test_start_is_refused_while_the_candidate_has_another_active_session(
     store.get_session.return_value = session_in(SessionStatus.CREATED)
     other = session_in(SessionStatus.ACTIVE, id="9a0e8b7c-6d5f-4e3d-8c2b-1a0f9e8d7c6b")
     store.find_active_session.return_value = other
-    with pytest.raises(InvalidStateTransitionError, match=f"already has an active session {other.id}"):
+    with pytest.raises(
+        InvalidStateTransitionError, match=f"already has an active session {other.id}"
+    ):
         manager.start_session(SID)
     store.find_active_session.assert_called_once_with("cand-7", "default")
     interviewer.initialize.assert_not_called()
@@ -1015,8 +1015,15 @@ def test_list_sessions_passes_filters_to_the_store(manager: SessionManager, stor
     store.list_sessions.return_value = []
     manager.list_sessions(user_id="cand-7", status="completed", limit=10, offset=20)
     store.list_sessions.assert_called_once_with(
-        user_id="cand-7", status=SessionStatus.COMPLETED, limit=10, offset=20,
-        since=None, until=None, min_score=None, after=None, tenant_id=None,
+        user_id="cand-7",
+        status=SessionStatus.COMPLETED,
+        limit=10,
+        offset=20,
+        since=None,
+        until=None,
+        min_score=None,
+        after=None,
+        tenant_id=None,
     )
 
 
@@ -1109,7 +1116,9 @@ def test_a_failed_operation_logs_an_error_with_its_stack(
 
 def overdue_active() -> Session:
     """ACTIVE for 46 minutes of a 45-minute interview."""
-    return session_in(SessionStatus.ACTIVE, active_since=NOW - timedelta(minutes=46), last_activity_at=NOW)
+    return session_in(
+        SessionStatus.ACTIVE, active_since=NOW - timedelta(minutes=46), last_activity_at=NOW
+    )
 
 
 def test_a_message_to_a_session_past_its_time_ends_it_and_says_so(
@@ -1127,7 +1136,9 @@ def test_a_message_to_a_session_past_its_time_ends_it_and_says_so(
     store.begin_turn.assert_not_called()
 
 
-def test_resuming_an_abandoned_session_ends_it_as_abandoned(manager: SessionManager, store: Any) -> None:
+def test_resuming_an_abandoned_session_ends_it_as_abandoned(
+    manager: SessionManager, store: Any
+) -> None:
     store.get_session.return_value = session_in(
         SessionStatus.PAUSED, last_activity_at=NOW - timedelta(days=2)
     )
@@ -1137,7 +1148,9 @@ def test_resuming_an_abandoned_session_ends_it_as_abandoned(manager: SessionMana
     assert store.save_transition.call_args.args[1].end_reason is EndReason.ABANDONED
 
 
-def test_ending_an_overdue_session_records_why_it_really_ended(manager: SessionManager, store: Any) -> None:
+def test_ending_an_overdue_session_records_why_it_really_ended(
+    manager: SessionManager, store: Any
+) -> None:
     store.get_session.return_value = overdue_active()
     echo_transition(store)
     manager.end_session(SID)
@@ -1154,7 +1167,9 @@ def test_enforce_time_rules_pauses_an_idle_session(manager: SessionManager, stor
     assert store.save_transition.call_args.kwargs["reason"] == "idle"
 
 
-def test_enforce_time_rules_leaves_a_session_in_time_alone(manager: SessionManager, store: Any) -> None:
+def test_enforce_time_rules_leaves_a_session_in_time_alone(
+    manager: SessionManager, store: Any
+) -> None:
     store.get_session.return_value = session_in(SessionStatus.ACTIVE, last_activity_at=NOW)
     assert manager.enforce_time_rules(SID) is None
     store.save_transition.assert_not_called()

@@ -99,3 +99,17 @@ def test_a_missing_token_is_401_with_a_bearer_challenge(client: TestClient) -> N
     answer = client.get(f"{API}/stats")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_malformed_body_names_the_bad_value_by_its_path(
+    client: TestClient, callers: Callers
+) -> None:
+    answer = client.post(
+        f"{API}/webhooks",
+        json={"url": "https://hooks.example.com/in", "events": ["session.started", 5]},
+        headers=bearer(callers.key("admin")),
+    )
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["detail"].startswith("body.events[1]: ")
+    assert problem["errors"][0]["location"] == "body.events[1]"

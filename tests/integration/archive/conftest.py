@@ -77,7 +77,7 @@ def clock() -> MovableClock:
     return MovableClock(OLD)
 
 
-def make_container(database_url: str, clock: MovableClock) -> Any:
+def make_container(database_url: str, clock: MovableClock) -> Container:
     """The production container on a database, a movable clock, logging off."""
     built = Container()
     built.config.database.url.from_value(database_url)
@@ -88,20 +88,20 @@ def make_container(database_url: str, clock: MovableClock) -> Any:
 
 
 @pytest.fixture
-def container(database_url: str, clock: MovableClock) -> Iterator[Any]:
+def container(database_url: str, clock: MovableClock) -> Iterator[Container]:
     built = make_container(database_url, clock)
     yield built
     built.shutdown_resources()
 
 
 @pytest.fixture
-def manager(container: Any) -> SessionManager:
+def manager(container: Container) -> SessionManager:
     manager: SessionManager = container.session_manager()
     return manager
 
 
 @pytest.fixture
-def archive(container: Any) -> SqlAlchemyArchive:
+def archive(container: Container) -> SqlAlchemyArchive:
     archive: SqlAlchemyArchive = container.session_archive()
     return archive
 

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import pytest
 
-from interview_orchestrator import Container, SessionConfig, SessionManager
+from interview_orchestrator import SessionConfig, SessionManager
 
 CHILD = Path(__file__).with_name("platform_child.py")
 EXE = shutil.which("interview-orchestrator", path=str(Path(sys.executable).parent))
@@ -179,21 +179,6 @@ def spawn() -> Iterator[Callable[..., Child]]:
     yield start
     for child in children:
         child.kill()
-
-
-@pytest.fixture
-def container(database_url: str) -> Iterator[Any]:
-    container = Container()
-    container.config.database.url.from_value(database_url)
-    container.config.logging.enabled.from_value(False)
-    yield container
-    container.shutdown_resources()
-
-
-@pytest.fixture
-def manager(container: Any) -> SessionManager:
-    built: SessionManager = container.session_manager()
-    return built
 
 
 @pytest.fixture

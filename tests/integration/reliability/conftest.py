@@ -63,9 +63,9 @@ def build_container(url: str) -> Any:
 
 
 @pytest.fixture
-def make_container() -> Iterator[Callable[[str], Any]]:
+def make_container() -> Iterator[Callable[[str], Container]]:
     """Builds containers (logging off) on a URL; shuts them all down after the test."""
-    built: list[Any] = []
+    built: list[Container] = []
 
     def make(url: str) -> Any:
         container = build_container(url)
@@ -78,12 +78,12 @@ def make_container() -> Iterator[Callable[[str], Any]]:
 
 
 @pytest.fixture
-def container(database_url: str, make_container: Callable[[str], Any]) -> Any:
+def container(database_url: str, make_container: Callable[[str], Container]) -> Container:
     return make_container(database_url)
 
 
 @pytest.fixture
-def manager(container: Any) -> SessionManager:
+def manager(container: Container) -> SessionManager:
     built: SessionManager = container.session_manager()
     return built
 
@@ -240,7 +240,7 @@ class Story:
     evaluation: EvaluationReport | None
 
 
-def assert_consistent(container: Any, session_id: str) -> Story:
+def assert_consistent(container: Container, session_id: str) -> Story:
     """The stored session tells one story: seqs 1..message_count; the transitions a walk of
     the lifecycle table from CREATED to the current status, one per version; one COMPLETED
     transition and an evaluation exactly when ended; late messages only interviewer replies,

@@ -11,7 +11,6 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from dependency_injector import providers
@@ -43,7 +42,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def container_on(url: str, *, later: timedelta = timedelta(0)) -> Any:
+def container_on(url: str, *, later: timedelta = timedelta(0)) -> Container:
     container = Container()
     container.config.database.url.from_value(url)
     container.config.logging.enabled.from_value(False)
@@ -70,7 +69,7 @@ def crash(url: str, operation: str, session_id: str, point: str) -> None:
     assert "survived" not in child.stdout
 
 
-def assert_consistent(container: Any, session_id: str) -> None:
+def assert_consistent(container: Container, session_id: str) -> None:
     """The stored session tells one story: counts, sequence, transitions, evaluation."""
     store = container.data_store()
     session = store.get_session(session_id)

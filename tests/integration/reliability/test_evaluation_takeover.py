@@ -43,7 +43,7 @@ ENDER = textwrap.dedent(
 LEASE = timedelta(seconds=60)
 
 
-def container_on(url: str, *, later: timedelta = timedelta(0)) -> Any:
+def container_on(url: str, *, later: timedelta = timedelta(0)) -> Container:
     container = Container()
     container.config.database.url.from_value(url)
     container.config.logging.enabled.from_value(False)
@@ -54,7 +54,7 @@ def container_on(url: str, *, later: timedelta = timedelta(0)) -> Any:
 
 
 @pytest.fixture
-def container(database_url: str) -> Iterator[Any]:
+def container(database_url: str) -> Iterator[Container]:
     container = container_on(database_url)
     yield container
     container.shutdown_resources()
@@ -80,7 +80,7 @@ def killed_while_evaluating(url: str, manager: SessionManager) -> tuple[str, int
     return session.id, child.pid
 
 
-def stored_lease(container: Any, session_id: str) -> tuple[str | None, datetime]:
+def stored_lease(container: Container, session_id: str) -> tuple[str | None, datetime]:
     query = select(EVALUATIONS.c.claimed_by, EVALUATIONS.c.lease_expires_at).where(
         EVALUATIONS.c.session_id == session_id
     )

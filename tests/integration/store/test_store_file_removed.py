@@ -19,7 +19,7 @@ GONE = "was removed or replaced while in use"
 
 
 @pytest.fixture
-def container(sqlite_url: str) -> Iterator[Any]:
+def container(sqlite_url: str) -> Iterator[Container]:
     container = Container()
     container.config.database.url.from_value(sqlite_url)
     container.config.logging.enabled.from_value(False)
@@ -58,7 +58,7 @@ def test_a_send_after_the_database_files_were_unlinked_fails_and_says_so(
 
 
 def test_a_send_after_the_database_file_was_replaced_fails_and_says_so(
-    sqlite_url: str, container: Any, tmp_path: Path
+    sqlite_url: str, container: Container, tmp_path: Path
 ) -> None:
     manager = container.session_manager()
     sid = interview(manager)

@@ -70,8 +70,10 @@ def test_after_a_fallback_the_session_stays_on_it(
     session = make_session(state=state, fallback_provider="offline")
     first = router.opening_question(context(session))
     second = router.reply(
-        context(make_session(state=first.state, fallback_provider="offline"),
-                [message(2, Role.CANDIDATE, "requirements first")])
+        context(
+            make_session(state=first.state, fallback_provider="offline"),
+            [message(2, Role.CANDIDATE, "requirements first")],
+        )
     )
     assert len(chat.requests) == 1
     assert second.state["serving"] == "offline"
