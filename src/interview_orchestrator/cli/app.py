@@ -409,22 +409,35 @@ def _remembering_format(
 
 
 def hoist_root_options(root: TyperGroup, args: Sequence[str]) -> list[str]:
-    """``args`` with the root's options given after a command moved before it, after those
-    given there: ``sessions list --database-url URL`` is ``--database-url URL sessions
-    list``, and a value given after the command wins. Each command's own options keep their
-    values (``--user-id --config`` is the user ``--config``); nothing after ``--`` moves."""
+    """``args`` with the options put where they belong, wherever they were given: the
+    root's options given after a command moved before it (``sessions list --database-url
+    URL`` is ``--database-url URL sessions list``), and a command's options given before it
+    moved after it (``--tenant acme sessions list``). Given in both places, the value after
+    the command wins. Each command's own options keep their values (``--user-id --config``
+    is the user ``--config``); nothing after ``--`` moves; an option no one takes is left
+    where it is, for the usual "No such option"."""
     root_options = {
         opt: param for param in root.params for opt in param.opts if opt.startswith("--")
     }
     words = list(args)
+    front: list[str] = []
+    lowered: list[list[str]] = []  # options before the command that the root does not take
     start = 0
     while start < len(words) and words[start].startswith("-") and words[start] != "--":
-        param = root_options.get(words[start].split("=", 1)[0])
-        start += 1 if "=" in words[start] or param is None or _is_flag(param) else 2
+        word = words[start]
+        param = root_options.get(word.split("=", 1)[0])
+        taken = 1 if "=" in word or (param is not None and _is_flag(param)) else 2
+        if param is None and word.startswith("--") and taken == 2:
+            following = words[start + 1] if start + 1 < len(words) else "-"
+            taken = 1 if following.startswith("-") or following in root.commands else 2
+        (front.extend if param is not None else lowered.append)(words[start : start + taken])
+        start += taken
     if start >= len(words) or words[start] == "--":
         return words
-    front, hoisted, rest = words[:start], [], []
+    hoisted: list[str] = []
+    rest: list[str] = []
     command: Any = root
+    path_end = 0
     index = start
     while index < len(words):
         word = words[index]
@@ -443,9 +456,15 @@ def hoist_root_options(root: TyperGroup, args: Sequence[str]) -> list[str]:
         if own is not None and "=" not in word and not _is_flag(own) and index < len(words):
             rest.append(words[index])  # the option's value, whatever it looks like
             index += 1
-        elif not word.startswith("-") and isinstance(command, TyperGroup):
-            command = command.commands.get(word, command)
-    return [*front, *hoisted, *rest]
+        elif isinstance(command, TyperGroup) and word in command.commands:
+            command = command.commands[word]
+            path_end = len(rest)
+    for option in lowered:
+        param = _option_named(command, option[0].split("=", 1)[0])
+        if param is None or (_is_flag(param) and len(option) > 1):
+            return words
+    moved = [word for option in lowered for word in option]
+    return [*front, *hoisted, *rest[:path_end], *moved, *rest[path_end:]]
 
 
 def _option_named(command: Any, name: str) -> TyperOption | None:

@@ -297,6 +297,51 @@ def test_a_command_option_value_that_looks_like_a_root_option_stays_its_value(
     assert json.loads(result.stdout)["sessions"] == []
 
 
+def test_equals_forms_are_taken_after_the_command(sqlite_file: str) -> None:
+    result = CliRunner().invoke(
+        app, ["sessions", "list", f"--database-url={sqlite_file}", "--format=json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sessions"] == []
+
+
+def test_a_command_option_is_taken_before_the_command(sqlite_file: str, tmp_path: Path) -> None:
+    container_args = ["--database-url", sqlite_file]
+    CliRunner().invoke(
+        app,
+        [*container_args, "keys", "create", "--name", "a", "--role", "admin", "--tenant", "acme"],
+    )
+    CliRunner().invoke(
+        app,
+        [*container_args, "keys", "create", "--name", "g", "--role", "admin", "--tenant", "globex"],
+    )
+    result = CliRunner().invoke(
+        app, ["--tenant", "acme", *container_args, "keys", "list", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [k["tenant_id"] for k in json.loads(result.stdout)] == ["acme"]
+    after_wins = CliRunner().invoke(
+        app,
+        [
+            "--tenant",
+            "acme",
+            "keys",
+            "list",
+            "--tenant",
+            "globex",
+            "--format",
+            "json",
+            *container_args,
+        ],
+    )
+    assert [k["tenant_id"] for k in json.loads(after_wins.stdout)] == ["globex"]
+
+
+def test_an_option_no_command_takes_is_still_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["--bogus", "sessions", "list"])
+    assert result.exit_code == 2 and "No such option" in result.output
+
+
 def test_a_database_error_is_one_line_without_log_lines() -> None:
     url = "postgresql://nobody@127.0.0.1:1/interviews"
     result = CliRunner().invoke(app, ["sessions", "list", "--database-url", url])
