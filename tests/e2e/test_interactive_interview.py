@@ -85,14 +85,27 @@ def started(cwd: Path, database: str, *args: str) -> tuple[pexpect.spawn, str]:
     return child, session_id
 
 
-def wait_until_reading(child: pexpect.spawn) -> None:
-    """Until the process is blocked in read(2) on its terminal (fd 0): a Ctrl-C sent then
-    interrupts that read, instead of arriving before the read begins."""
+def bytes_read(child: pexpect.spawn) -> int:
+    """How many bytes the process has read so far (its terminal included)."""
+    for line in Path(f"/proc/{child.pid}/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/PID/io")
+
+
+def wait_until_reading(child: pexpect.spawn, having_read: int = 0) -> None:
+    """Until the process is blocked in read(2) on its terminal (fd 0), having read at least
+    ``having_read`` bytes in all: a Ctrl-C sent then interrupts that read, instead of arriving
+    before the read begins, and what was sent before has been taken in."""
     syscall = Path(f"/proc/{child.pid}/syscall")
     if READ_SYSCALL is None or not syscall.exists():
+        if having_read:
+            pytest.skip("needs /proc to see what the process has read")
         return
     deadline = time.monotonic() + PATIENCE
-    while not syscall.read_text().startswith(f"{READ_SYSCALL} 0x0 "):
+    while not (
+        syscall.read_text().startswith(f"{READ_SYSCALL} 0x0 ") and bytes_read(child) >= having_read
+    ):
         assert child.isalive(), "the interview exited instead of reading its terminal"
         assert time.monotonic() < deadline, "the interview never came to read its terminal"
         time.sleep(0.01)  # polling the condition above
@@ -195,6 +208,22 @@ def test_a_paste_of_several_lines_arrives_whole_as_one_answer(
         "Components:\n- a write API \\\n\n/end is pasted text"
     ]
     assert "..." not in shown  # no continuation prompt between pasted lines
+
+
+def test_a_paste_without_its_last_line_break_is_sent_whole_by_enter(
+    tmp_path: Path, database: str
+) -> None:
+    child, session_id = started(tmp_path, database)
+    wait_until_reading(child)
+    paste = "Line one\nLine two\nLine three, copied without its line break"
+    before = bytes_read(child)
+    child.send(paste)
+    wait_until_reading(child, having_read=before + len(paste.encode()))  # all taken in
+    child.send("\r")  # Enter
+    after_reply(child)
+    child.sendcontrol("d")
+    assert finished(child) == 0
+    assert candidate_messages(database, session_id) == [paste]
 
 
 # ---------------------------------------------------------------------- while the AI works

@@ -3,12 +3,14 @@
 Enter sends an answer, as in any chat. A line ending in ``\\`` continues on the next line, and a
 line that is exactly ``\"\"\"`` opens a block closed by another such line, for answers that span
 lines. On a terminal, lines that are already waiting when a line ends (a paste) join the same
-answer as they are. Piped input is read one answer per line, with the same two conventions.
+answer as they are; a paste without its last line break waits for Enter. Piped input is read
+one answer per line, with the same two conventions.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import select
 import shlex
 import sys
@@ -57,7 +59,9 @@ class LineInput(Protocol):
 
 class StdinLines:
     """Lines from standard input. On a terminal the kernel hands over one line per read, so
-    the rest of a paste stays waiting where ``select`` sees it. Elsewhere (piped input) nothing
+    the rest of a paste stays waiting where ``select`` sees it; a last pasted line without its
+    line break is taken from the terminal at once (``_take_unfinished_line``), and completed
+    by the next read, so that Enter sends it with the rest. Elsewhere (piped input) nothing
     counts as a paste, and a line break follows each prompt once its line is read, so that
     what comes next starts its own line."""
 
@@ -66,30 +70,70 @@ class StdinLines:
         self._stdout = stdout or sys.stdout
         self._terminal = _is_terminal(self._stdin)
         self._echoed = self._terminal and _is_terminal(self._stdout)
+        self._taken = ""  # text taken from the terminal ahead of its line break
 
     def read_line(self, prompt: str) -> str:
-        if self._stdin is sys.stdin and self._stdout is sys.stdout:
-            line = input(prompt)  # the terminal's own line editing
-        else:
-            self._stdout.write(prompt)
-            self._stdout.flush()
-            raw = self._stdin.readline()
-            if not raw:
-                raise EOFError
-            line = raw.removesuffix("\n")
+        if self._taken:
+            head, newline, rest = self._taken.partition("\n")
+            self._taken = rest
+            return head if newline else head + self._read(prompt)
+        line = self._read(prompt)
         if prompt and not self._echoed:
             self._stdout.write("\n")
             self._stdout.flush()
         return line
 
+    def _read(self, prompt: str) -> str:
+        if self._stdin is sys.stdin and self._stdout is sys.stdout:
+            return input(prompt)  # the terminal's own line editing
+        self._stdout.write(prompt)
+        self._stdout.flush()
+        raw = self._stdin.readline()
+        if not raw:
+            raise EOFError
+        return raw.removesuffix("\n")
+
     def more_waiting(self) -> bool:
         if not self._terminal:
             return False
+        if self._taken:
+            return True
         try:
             ready, _, _ = select.select([self._stdin.fileno()], [], [], 0)
         except (OSError, ValueError):
             return False
-        return bool(ready)
+        if not ready:
+            self._taken = self._take_unfinished_line()
+        return bool(ready) or bool(self._taken)
+
+    def _take_unfinished_line(self) -> str:
+        """What the terminal holds of a line not yet ended (the tail of a paste copied without
+        its last line break), read by leaving canonical mode for an instant; ``""`` if
+        nothing."""
+        try:
+            import termios  # POSIX terminals only
+        except ImportError:
+            return ""
+        try:
+            fd = self._stdin.fileno()
+            saved = termios.tcgetattr(fd)
+        except (OSError, ValueError, termios.error):
+            return ""
+        at_once = list(saved)
+        at_once[3] = saved[3] & ~termios.ICANON
+        at_once[6] = list(saved[6])
+        at_once[6][termios.VMIN] = 0
+        at_once[6][termios.VTIME] = 0
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, at_once)
+            try:
+                data = os.read(fd, 1 << 16)
+            finally:
+                termios.tcsetattr(fd, termios.TCSANOW, saved)
+        except (OSError, termios.error):
+            return ""
+        encoding = getattr(self._stdin, "encoding", None) or "utf-8"
+        return data.decode(encoding, errors="replace")
 
 
 def _is_terminal(stream: TextIO) -> bool:
