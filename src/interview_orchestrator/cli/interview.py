@@ -42,7 +42,6 @@ HELP = (
     'line """ opens a block that another """ closes. A paste arrives whole.\n'
     "Commands: /pause  /resume  /end  /time  /help   (Ctrl-C pauses; nothing is lost)"
 )
-COMMANDS = frozenset({"/pause", "/resume", "/end", "/time", "/help"})
 
 
 class LineInput(Protocol):
