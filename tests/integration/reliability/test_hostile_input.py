@@ -39,6 +39,7 @@ from interview_orchestrator import (
 )
 from interview_orchestrator.archive import export_sessions, import_sessions
 from interview_orchestrator.catalog.yaml_catalog import builtin_templates_directory
+from interview_orchestrator.log_events import LogEvent
 from interview_orchestrator.logging import LOGGER_NAME
 from interview_orchestrator.ports import SessionFilter
 from interview_orchestrator.store.schema import metadata
@@ -319,7 +320,11 @@ def test_a_bad_message_is_refused_quickly_before_anything_is_stored(
     )
     assert manager.get_session(session_id).message_count == 1
     assert_logs_clean(log_lines)
-    assert any("send_message refused" in line for line in log_lines)
+    assert any(
+        (entry := json.loads(line))["message"] == LogEvent.OPERATION_REFUSED
+        and entry["operation"] == "send_message"
+        for line in log_lines
+    )
     figures(inputs=1, size=len(content) if content is not None else 0)
 
 
