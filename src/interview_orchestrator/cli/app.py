@@ -2,7 +2,9 @@
 
 The root callback builds the container and keeps it on ``ctx.obj`` (tests pass their own with
 ``CliRunner().invoke(app, [...], obj=container)``); each command resolves what it needs from it.
-Commands live in the sibling modules, grouped as on the command line.
+Commands live in the sibling modules, grouped as on the command line. The command line prints
+its output and at most one error line: the library's JSON log lines only when a level is asked
+for (``build_container``).
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ _JSON_FORMATS: Final = frozenset({"json"})
 
 
 class _PlatformErrorsExitOne(TyperGroup):
-    """An ``InterviewPlatformError`` becomes one line on stderr and exit code 1, no traceback;
-    so does an operating-system error no command can do anything about (a full disk, a file
-    that cannot be written). A reader that went away (``| head``) ends the command quietly
-    with exit code 1, as other tools do."""
+    """An ``InterviewPlatformError`` becomes one line on stderr and exit code 1, no traceback
+    (with ``--format json``, a JSON object ``{"error": {"type", "message"}}``); so does an
+    operating-system error no command can do anything about (a full disk, a file that cannot
+    be written). A reader that went away (``| head``) ends the command quietly with exit
+    code 1, as other tools do. Options are taken before or after the command
+    (``hoist_root_options``), and the help is tidied once (``tidy_command_tree``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
