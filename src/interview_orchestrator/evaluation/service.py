@@ -287,7 +287,6 @@ def verified_scores(
         if given is None:
             verified[dim.id] = DimensionScore(dim.id, None, (), "not assessed")
             continue
-        evidence = tuple(sorted({seq for seq in given.evidence if seq in candidate_seqs}))
         score = given.score
         if score is not None and not 1 <= score <= 5:
             score = None
