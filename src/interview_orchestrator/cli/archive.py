@@ -35,7 +35,7 @@ from ..archive import (
 from ..archive.record import UnexportableSessionError
 from ..errors import InvalidInputError
 from ..ports import SessionArchive, SessionFilter
-from .app import container_of, sessions_app, users_app
+from .app import container_of, sessions_app, stdout_console, users_app
 from .options import (
     ReportFormat,
     SinceFilter,
@@ -46,8 +46,8 @@ from .options import (
     parse_age,
     parse_tenant,
 )
+from .sessions import session_id_from
 
-console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 FormatOption = Annotated[
@@ -100,6 +100,10 @@ def export(
     if since is not None and until is not None and since >= until:
         raise typer.BadParameter("--since must be before --until")
     archive = _archive(ctx)
+    if session_id is not None:  # a unique prefix, as the other session commands take
+        session_id = session_id_from(
+            session_id, container_of(ctx).data_store().session_ids_starting
+        )
     selection = checked_filter(
         SessionFilter(
             session_id=session_id,
@@ -289,10 +293,10 @@ def _print_import(report: ImportReport) -> None:
                 f"[{style}]{e.status.value}[/]",
                 e.reason or "",
             )
-        console.print(table)
+        stdout_console().print(table)
     counts = ", ".join(f"{report.count(s)} {s.value.replace('_', ' ')}" for s in ImportStatus)
     prefix = "dry run, nothing written: " if report.dry_run else ""
-    console.print(f"{prefix}{counts}", highlight=False)
+    stdout_console().print(f"{prefix}{counts}", highlight=False)
 
 
 # ---------------------------------------------------------------------- retention, erasure
@@ -358,14 +362,14 @@ def _print_retention(report: RetentionReport, output: ReportFormat) -> None:
     counts = report.deleted
     verb = "would delete" if report.dry_run else "deleted"
     where = "" if report.tenant_id is None else f" of tenant {report.tenant_id}"
-    console.print(
+    stdout_console().print(
         f"{verb} {counts.sessions} session(s){where}, {counts.messages} message(s), "
         f"{counts.transitions} transition(s), {counts.evaluations} evaluation(s), "
         f"{counts.notes} interviewer note(s), {counts.events} event(s)",
         highlight=False,
     )
     if report.kept:
-        console.print(
+        stdout_console().print(
             f"kept {report.kept} old session(s) that are active or paused", highlight=False
         )
 

@@ -30,6 +30,7 @@ from ..models import MAX_JSON_DEPTH, CommunicationMode, Session, SessionConfig, 
 from ..ports import TemplateCatalog
 from ..session_manager import SessionManager
 from .app import app, container_of
+from .sessions import session_id_from
 
 PROGRAM = "interview-orchestrator"
 PROMPT = "you> "
@@ -377,6 +378,7 @@ def interview(
     if continue_id is not None:
         if resume is not None:
             raise typer.BadParameter("--continue resumes a session: it takes no --resume")
+        continue_id = session_id_from(continue_id, container.data_store().session_ids_starting)
         session = manager.get_session(continue_id)
         console.print(render.transcript(manager.get_transcript(session.id)))
         if session.status is SessionStatus.COMPLETED:

@@ -496,3 +496,44 @@ def test_an_unknown_key_prefix_is_one_line(container: Any) -> None:
     assert one_error_line(run(container, "keys", "revoke", "ffff0000")) == (
         "error: key 'ffff0000' does not exist"
     )
+
+
+def test_export_takes_a_unique_prefix_of_the_session_id(
+    container: Any, manager: SessionManager
+) -> None:
+    session_id = finished(manager, user="prefix-export")
+
+    result = run(container, "sessions", "export", session_id[:8], "-o", "-")
+
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    assert json.loads(line)["session"]["id"] == session_id
+
+
+def test_interview_continue_takes_a_unique_prefix_of_the_session_id(
+    container: Any, manager: SessionManager
+) -> None:
+    session = manager.create_session(SessionConfig(), user_id="prefix-continue")
+    manager.start_session(session.id)
+    manager.pause_session(session.id)
+
+    result = CliRunner().invoke(
+        app, ["interview", "--continue", session.id[:8]], obj=container, input="/end\n"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert manager.get_session(session.id).status.value == "completed"
+
+
+def test_the_import_report_fits_the_columns_given_when_piped(
+    container: Any, manager: SessionManager, tmp_path: Path
+) -> None:
+    session_id = finished(manager, user="import-width")
+    exported = tmp_path / "one.jsonl"
+    assert run(container, "sessions", "export", session_id, "-o", str(exported)).exit_code == 0
+
+    result = run(container, "sessions", "import", str(exported), "--dry-run", columns=80)
+
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "already present" in result.stdout
