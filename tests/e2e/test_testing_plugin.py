@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 PLATFORM_TESTS = textwrap.dedent(
-    '''
+    """
     from interview_orchestrator import EvaluationStatus, SessionConfig
     from interview_orchestrator.testing import completion, interviewer_turn, plausible_responder
 
@@ -34,7 +34,7 @@ PLATFORM_TESTS = textwrap.dedent(
         manager.send_message(session.id, "I would start with the API.")
         assert manager.end_session(session.id).status is EvaluationStatus.READY
         assert all("store" not in r.json for r in scripted_openai_server.chat_requests)
-    '''
+    """
 )
 
 
@@ -43,7 +43,12 @@ def test_the_fixtures_work_in_a_project_that_only_installed_the_package(tmp_path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEW_", "OPENAI_"))}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_platform.py"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout

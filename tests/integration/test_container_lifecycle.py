@@ -41,7 +41,6 @@ ANSWERS = [
 ]
 
 
-
 def test_a_whole_interview_runs_and_is_evaluated(manager: SessionManager) -> None:
     session = manager.create_session(SessionConfig(resume_data=RESUME))
     assert session.status is SessionStatus.CREATED and session.user_id == "cand-1"

@@ -37,7 +37,9 @@ def test_the_library_logs_are_captured_as_parsed_lines(
 def test_a_scripted_chat_model_replaces_the_openai_provider_without_http(
     interview_container: Any,
 ) -> None:
-    dimensions = [d.id for d in interview_container.templates().get("system_design").rubric.dimensions]
+    dimensions = [
+        d.id for d in interview_container.templates().get("system_design").rubric.dimensions
+    ]
     chat = ScriptedChatModel(
         interviewer_turn("Hello! How would you design it?"),
         interviewer_turn("Why a cache?", ["probed caching"]),

@@ -45,8 +45,12 @@ ALLOWED = {
 
 def new_session(status: SessionStatus = SessionStatus.CREATED, minutes: int = 45) -> Session:
     return Session(
-        id="3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d", user_id="u", status=status,
-        config=SessionConfig(duration_minutes=minutes), created_at=T0, last_activity_at=T0,
+        id="3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d",
+        user_id="u",
+        status=status,
+        config=SessionConfig(duration_minutes=minutes),
+        created_at=T0,
+        last_activity_at=T0,
     )
 
 
@@ -85,8 +89,10 @@ def test_paused_time_does_not_count_against_the_duration() -> None:
     assert ended.started_at == T0 and ended.version == 4
 
 
-@given(st.lists(st.sampled_from(list(Operation)), max_size=12),
-       st.lists(st.integers(min_value=0, max_value=10_000), min_size=12, max_size=12))
+@given(
+    st.lists(st.sampled_from(list(Operation)), max_size=12),
+    st.lists(st.integers(min_value=0, max_value=10_000), min_size=12, max_size=12),
+)
 def test_any_sequence_keeps_the_clock_consistent(ops: list[Operation], gaps: list[int]) -> None:
     session, now = new_session(), T0
     for op, gap in zip(ops, gaps, strict=False):
@@ -104,7 +110,10 @@ def test_any_sequence_keeps_the_clock_consistent(ops: list[Operation], gaps: lis
 
 def test_an_active_session_past_its_duration_is_due_to_end() -> None:
     active = apply(new_session(minutes=30), Operation.START, T0)
-    assert due_action(active, T0 + timedelta(minutes=29), TimePolicy(idle_timeout=timedelta(hours=1))) is None
+    assert (
+        due_action(active, T0 + timedelta(minutes=29), TimePolicy(idle_timeout=timedelta(hours=1)))
+        is None
+    )
     action = due_action(active, T0 + timedelta(minutes=30), TimePolicy())
     assert action is not None
     assert (action.operation, action.end_reason) == (Operation.END, EndReason.TIME_LIMIT)
@@ -112,7 +121,9 @@ def test_an_active_session_past_its_duration_is_due_to_end() -> None:
 
 def test_an_idle_active_session_is_due_to_pause() -> None:
     active = apply(new_session(), Operation.START, T0)
-    action = due_action(active, T0 + timedelta(minutes=31), TimePolicy(idle_timeout=timedelta(minutes=30)))
+    action = due_action(
+        active, T0 + timedelta(minutes=31), TimePolicy(idle_timeout=timedelta(minutes=30))
+    )
     assert action is not None
     assert (action.operation, action.reason) == (Operation.PAUSE, "idle")
 

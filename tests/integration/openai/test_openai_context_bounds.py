@@ -45,7 +45,9 @@ def test_the_request_at_200_messages_is_no_bigger_than_at_10(
     sizes = [r.size for r in scripted_openai_server.chat_requests]
     # request k answers the candidate message that made the transcript 2k messages long
     at_10, at_200 = sizes[5], sizes[100]
-    print(f"request body bytes: at 10 messages {at_10}, at 200 messages {at_200}, "
-          f"largest {max(sizes)}")
+    print(
+        f"request body bytes: at 10 messages {at_10}, at 200 messages {at_200}, "
+        f"largest {max(sizes)}"
+    )
     assert at_200 <= 1.5 * at_10
     assert max(sizes[50:]) <= 1.5 * max(sizes[:10])

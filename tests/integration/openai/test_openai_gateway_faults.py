@@ -149,7 +149,10 @@ def test_client_errors_are_not_retried_and_say_what_to_check(
 
 @pytest.mark.parametrize(
     "response",
-    [malformed_body(), ScriptedResponse(200, b'{"id": "no-choices"}', {"Content-Type": "application/json"})],
+    [
+        malformed_body(),
+        ScriptedResponse(200, b'{"id": "no-choices"}', {"Content-Type": "application/json"}),
+    ],
     ids=["not-json", "no-choices"],
 )
 def test_a_body_that_is_not_a_chat_completion_is_a_response_error(
@@ -164,9 +167,9 @@ def test_older_servers_get_max_tokens_and_json_object(
     scripted_openai_server: ScriptedOpenAIServer, gateway: Gateway
 ) -> None:
     scripted_openai_server.enqueue(completion("{}"))
-    gateway(token_limit_parameter="max_tokens", structured_output="json_object", store=None).complete(
-        REQUEST
-    )
+    gateway(
+        token_limit_parameter="max_tokens", structured_output="json_object", store=None
+    ).complete(REQUEST)
     body = scripted_openai_server.chat_requests[0].json
     assert body["max_tokens"] == 50 and "max_completion_tokens" not in body
     assert body["response_format"] == {"type": "json_object"} and "store" not in body

@@ -72,7 +72,9 @@ def test_a_whole_interview_runs_through_the_real_client_to_a_ready_report(
     session_id, report = run_interview(manager, openai_config())
 
     transcript = manager.get_transcript(session_id)
-    assert [m.role for m in transcript] == [Role.INTERVIEWER, Role.CANDIDATE] * 4 + [Role.INTERVIEWER]
+    assert [m.role for m in transcript] == [Role.INTERVIEWER, Role.CANDIDATE] * 4 + [
+        Role.INTERVIEWER
+    ]
     assert transcript[2].content == "Question 2: why that choice?"
     assert manager.get_session(session_id).status is SessionStatus.COMPLETED
     assert report.status is EvaluationStatus.READY and report.provider == "openai"
@@ -172,7 +174,9 @@ def test_a_session_naming_openai_without_a_key_is_refused_at_create(
     interview_container: Any, openai_config: ConfigFor
 ) -> None:
     manager = interview_container.session_manager()
-    with pytest.raises(InvalidInputError, match="AI provider 'openai' is not configured: set OPENAI_API_KEY"):
+    with pytest.raises(
+        InvalidInputError, match="AI provider 'openai' is not configured: set OPENAI_API_KEY"
+    ):
         manager.create_session(openai_config())
     with pytest.raises(InvalidInputError, match="OPENAI_API_KEY"):
         manager.create_session(SessionConfig(ai_provider="offline", fallback_provider="openai"))
@@ -253,7 +257,10 @@ def test_retry_reply_answers_the_message_a_failed_provider_left(
     reply = manager.retry_reply(session.id)
     transcript = manager.get_transcript(session.id)
     assert [(m.seq, m.role) for m in transcript] == [
-        (1, Role.INTERVIEWER), (2, Role.CANDIDATE), (3, Role.INTERVIEWER)]
+        (1, Role.INTERVIEWER),
+        (2, Role.CANDIDATE),
+        (3, Role.INTERVIEWER),
+    ]
     assert reply.reply_to == 2 and transcript[2].content == reply.content
     with pytest.raises(InvalidStateTransitionError, match="last message is the interviewer's"):
         manager.retry_reply(session.id)
@@ -279,8 +286,11 @@ def test_offline_and_openai_reports_have_the_same_shape(
 
     def shape(report: EvaluationReport) -> dict[str, Any]:
         return {
-            "fields": {name: type(value).__name__ for name, value in vars(report).items()
-                       if value is not None},
+            "fields": {
+                name: type(value).__name__
+                for name, value in vars(report).items()
+                if value is not None
+            },
             "dimensions": list(report.dimension_scores),
             "scores_are_1_to_5_or_none": all(
                 d.score is None or (isinstance(d.score, int) and 1 <= d.score <= 5)

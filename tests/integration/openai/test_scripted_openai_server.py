@@ -22,7 +22,9 @@ def post(
 ) -> tuple[int, Any]:
     root = server.base_url.removesuffix("/v1")
     request = urllib.request.Request(
-        root + path, data=json.dumps(body).encode(), method="POST",
+        root + path,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     try:

@@ -101,7 +101,9 @@ ID_COMMANDS = [
         pytest.param(UNKNOWN_ID, "does not exist", id="unknown-uuid"),
         pytest.param("not-a-session-id", "malformed session id", id="not-a-uuid"),
         pytest.param("' OR '1'='1", "malformed session id", id="sql-or-true"),
-        pytest.param(f"{UNKNOWN_ID}'; DROP TABLE sessions; --", "malformed session id", id="sql-drop"),
+        pytest.param(
+            f"{UNKNOWN_ID}'; DROP TABLE sessions; --", "malformed session id", id="sql-drop"
+        ),
         pytest.param(f"\u202e{UNKNOWN_ID}", "malformed session id", id="rtl-override"),
         pytest.param(f"{UNKNOWN_ID}\x00", "malformed session id", id="nul-suffix"),
         pytest.param("a" * 100_000, "malformed session id", id="100KB"),
@@ -147,7 +149,9 @@ def _nested_json(levels: int) -> bytes:
         pytest.param(b"[" * 10_000 + b"]" * 10_000, "nested too deeply", id="10000-level-list"),
         pytest.param(_nested_json(33), "deeper than 32 levels", id="33-levels"),
         pytest.param(
-            json.dumps(planted_resume(cv="a\x00b")).encode(), "must not contain NUL", id="nul-escape"
+            json.dumps(planted_resume(cv="a\x00b")).encode(),
+            "must not contain NUL",
+            id="nul-escape",
         ),
         pytest.param(
             json.dumps(planted_resume(cv="a\ud800b")).encode(),
@@ -157,9 +161,13 @@ def _nested_json(levels: int) -> bytes:
         pytest.param(b'{"years": NaN, "skills": ["redis"]}', "Out of range float", id="nan"),
         pytest.param(b'{"years": Infinity}', "Out of range float", id="infinity"),
         pytest.param(
-            json.dumps(planted_resume(cv="x" * 300_000)).encode(), "larger than 256 KiB", id="300KiB"
+            json.dumps(planted_resume(cv="x" * 300_000)).encode(),
+            "larger than 256 KiB",
+            id="300KiB",
         ),
-        pytest.param(json.dumps([planted_resume()]).encode(), "must hold a JSON object", id="a-list"),
+        pytest.param(
+            json.dumps([planted_resume()]).encode(), "must hold a JSON object", id="a-list"
+        ),
         pytest.param(b'{"name": "Zephyrine", ', "is not valid JSON", id="truncated"),
         pytest.param(b"", "is not valid JSON", id="empty"),
         pytest.param(
@@ -208,7 +216,9 @@ def test_interview_accepts_a_resume_carrying_a_prompt_injection_and_stores_it(
 @pytest.mark.parametrize(
     ("answer", "fragment"),
     [
-        pytest.param(PLANTED_MESSAGE * (TEN_MB // len(PLANTED_MESSAGE)), "limit for text is 20000", id="10MB"),
+        pytest.param(
+            PLANTED_MESSAGE * (TEN_MB // len(PLANTED_MESSAGE)), "limit for text is 20000", id="10MB"
+        ),
         pytest.param(f"{PLANTED_MESSAGE}\x00", "must not contain NUL", id="nul"),
     ],
 )
@@ -245,15 +255,21 @@ def test_a_bad_answer_typed_in_the_interview_is_refused_and_the_interview_goes_o
         pytest.param(["--limit", str(10**30)], 2, "less than or equal to 1000", id="limit-10e30"),
         pytest.param(["--limit", "ten"], 2, "valid integer", id="limit-not-a-number"),
         pytest.param(["--offset", "-1"], 2, "greater than or equal to 0", id="offset--1"),
-        pytest.param(["--offset", "10000001"], 1, "offset must be at most 10000000", id="offset-10000001"),
-        pytest.param(["--offset", str(10**30)], 1, "offset must be at most 10000000", id="offset-10e30"),
+        pytest.param(
+            ["--offset", "10000001"], 1, "offset must be at most 10000000", id="offset-10000001"
+        ),
+        pytest.param(
+            ["--offset", str(10**30)], 1, "offset must be at most 10000000", id="offset-10e30"
+        ),
         pytest.param(["--status", "archived"], 2, "archived", id="status-unknown"),
         pytest.param(["--min-score", "-1"], 2, "--min-score", id="min-score--1"),
         pytest.param(["--since", "'; DROP TABLE sessions; --"], 2, "is not a date", id="since-sql"),
         pytest.param(["--after", "' OR '1'='1"], 1, "malformed session id", id="after-sql"),
         pytest.param(["--after", UNKNOWN_ID], 1, "does not name a session", id="after-unknown"),
         pytest.param(["--user-id", "cand-\u202e24"], 1, "found U+202E", id="user-id-rtl"),
-        pytest.param(["--user-id", "cand\x1b[2J"], 1, "control characters", id="user-id-ansi-escape"),
+        pytest.param(
+            ["--user-id", "cand\x1b[2J"], 1, "control characters", id="user-id-ansi-escape"
+        ),
         pytest.param(["--user-id", "u" * 129], 1, "longer than 128", id="user-id-129-chars"),
     ],
 )
@@ -300,12 +316,16 @@ def test_sql_in_a_user_id_option_is_a_plain_value(
     ("name", "content", "fragment"),
     [
         pytest.param("no_such_template", None, "unknown interview template", id="does-not-exist"),
-        pytest.param("../../etc/passwd", None, "template must be a short lowercase name", id="path-traversal"),
+        pytest.param(
+            "../../etc/passwd", None, "template must be a short lowercase name", id="path-traversal"
+        ),
         pytest.param("syntax", b"name: [syntax\n", "is not valid YAML", id="yaml-syntax-error"),
         pytest.param("latin1", b"name: caf\xe9\n", "is not valid UTF-8", id="invalid-utf8"),
         pytest.param("fields", b"name: fields\nversion: '1'\n", "is invalid", id="missing-fields"),
         pytest.param(
-            "tagged", b"name: !!python/object/apply:os.getpid []\n", "could not determine a constructor",
+            "tagged",
+            b"name: !!python/object/apply:os.getpid []\n",
+            "could not determine a constructor",
             id="python-tag",
         ),
     ],
@@ -355,15 +375,43 @@ def _fresh(record: dict[str, Any], **session: Any) -> bytes:
 @pytest.mark.parametrize(
     ("bad", "fragment"),
     [
-        pytest.param(lambda r: _fresh(r, status="archived"), "session.status: Input should be", id="unknown-status"),
-        pytest.param(lambda r: _fresh(r, end_reason="bored"), "session.end_reason: Input should be", id="unknown-end-reason"),
-        pytest.param(lambda r: _fresh(r).replace(b'"candidate"', b'"moderator"', 1), "role: Input should be", id="unknown-role"),
-        pytest.param(lambda r: _fresh(r).replace(b'"candidate"', b'"cand\xffidate"', 1), "not valid UTF-8", id="invalid-utf8"),
-        pytest.param(lambda r: _fresh(r).replace(b"Quokkaborough", b"Quokka\\u0000borough", 1), "must not contain NUL", id="nul-escape-in-content"),
-        pytest.param(lambda r: _fresh(r, resume_data=nested(33)), "deeper than 32 levels", id="resume-33-levels"),
-        pytest.param(lambda r: b"[" * 10_000 + b"]" * 10_000 + b"\n", "malformed JSON", id="10000-levels"),
+        pytest.param(
+            lambda r: _fresh(r, status="archived"),
+            "session.status: Input should be",
+            id="unknown-status",
+        ),
+        pytest.param(
+            lambda r: _fresh(r, end_reason="bored"),
+            "session.end_reason: Input should be",
+            id="unknown-end-reason",
+        ),
+        pytest.param(
+            lambda r: _fresh(r).replace(b'"candidate"', b'"moderator"', 1),
+            "role: Input should be",
+            id="unknown-role",
+        ),
+        pytest.param(
+            lambda r: _fresh(r).replace(b'"candidate"', b'"cand\xffidate"', 1),
+            "not valid UTF-8",
+            id="invalid-utf8",
+        ),
+        pytest.param(
+            lambda r: _fresh(r).replace(b"Quokkaborough", b"Quokka\\u0000borough", 1),
+            "must not contain NUL",
+            id="nul-escape-in-content",
+        ),
+        pytest.param(
+            lambda r: _fresh(r, resume_data=nested(33)),
+            "deeper than 32 levels",
+            id="resume-33-levels",
+        ),
+        pytest.param(
+            lambda r: b"[" * 10_000 + b"]" * 10_000 + b"\n", "malformed JSON", id="10000-levels"
+        ),
         pytest.param(lambda r: _fresh(r)[:200] + b"\n", "malformed JSON", id="truncated"),
-        pytest.param(lambda r: _fresh(r, user_id="cand-\u202e24"), "found U+202E", id="rtl-user-id"),
+        pytest.param(
+            lambda r: _fresh(r, user_id="cand-\u202e24"), "found U+202E", id="rtl-user-id"
+        ),
     ],
 )
 def test_sessions_import_refuses_a_bad_file_and_imports_nothing(
@@ -392,7 +440,10 @@ def test_sessions_import_refuses_a_user_mapping_to_a_disguised_id(
     path = tmp_path / "import.jsonl"
     path.write_bytes(_fresh(export_line))
     refused(
-        container, cli, ["sessions", "import", str(path), "--map-user", "a=cand-\u202e24"], 1,
+        container,
+        cli,
+        ["sessions", "import", str(path), "--map-user", "a=cand-\u202e24"],
+        1,
         "found U+202E",
     )
 

@@ -63,8 +63,13 @@ def crash(url: str, operation: str, session_id: str, point: str) -> None:
     """Run ``operation`` in a child process that SIGKILLs itself at ``point``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEW_", "OPENAI_"))}
     env["INTERVIEW_FAULTS"] = f"{point}=kill"
-    child = subprocess.run([sys.executable, "-c", CHILD, url, operation, session_id], env=env,
-                           capture_output=True, text=True, timeout=60)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, url, operation, session_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert child.returncode == -signal.SIGKILL, child.stderr
     assert "survived" not in child.stdout
 
@@ -152,7 +157,10 @@ def test_an_end_killed_midway_is_completed_and_sweep_finishes_its_evaluation(
         assert_consistent(after, sid)
         assert after.session_manager().get_session(sid).status is SessionStatus.COMPLETED
         stuck = after.session_manager().get_evaluation(sid)
-        assert stuck is not None and stuck.status in (EvaluationStatus.PENDING, EvaluationStatus.RUNNING)
+        assert stuck is not None and stuck.status in (
+            EvaluationStatus.PENDING,
+            EvaluationStatus.RUNNING,
+        )
         report = after.sweeper().run()
         assert report.evaluations_generated == [sid]
         evaluation = after.session_manager().get_evaluation(sid)

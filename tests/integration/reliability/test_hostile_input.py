@@ -315,7 +315,9 @@ def test_a_bad_message_is_refused_quickly_before_anything_is_stored(
 ) -> None:
     session_id = active_session(manager)
     refused(
-        container, lambda: manager.send_message(session_id, content, mode), InvalidInputError,
+        container,
+        lambda: manager.send_message(session_id, content, mode),
+        InvalidInputError,
         fragment,
     )
     assert manager.get_session(session_id).message_count == 1
@@ -425,35 +427,63 @@ def test_a_bad_user_id_is_refused_everywhere_it_is_taken(
 @pytest.mark.parametrize(
     ("field", "make", "fragment"),
     [
-        pytest.param("resume_data", lambda: nested(10_000), "nested too deeply", id="resume-10000-levels"),
-        pytest.param("resume_data", lambda: nested(33), "deeper than 32 levels", id="resume-33-levels"),
-        pytest.param("resume_data", cyclic_dict, "Circular reference", id="resume-contains-itself"),
-        pytest.param("resume_data", cyclic_list, "Circular reference", id="resume-list-contains-itself"),
         pytest.param(
-            "resume_data", lambda: planted_resume(cv="x" * 300_000), "larger than 256 KiB",
+            "resume_data", lambda: nested(10_000), "nested too deeply", id="resume-10000-levels"
+        ),
+        pytest.param(
+            "resume_data", lambda: nested(33), "deeper than 32 levels", id="resume-33-levels"
+        ),
+        pytest.param("resume_data", cyclic_dict, "Circular reference", id="resume-contains-itself"),
+        pytest.param(
+            "resume_data", cyclic_list, "Circular reference", id="resume-list-contains-itself"
+        ),
+        pytest.param(
+            "resume_data",
+            lambda: planted_resume(cv="x" * 300_000),
+            "larger than 256 KiB",
             id="resume-300KiB",
         ),
         pytest.param(
-            "resume_data", lambda: planted_resume(cv=PLANTED_MESSAGE + "\x00"), "NUL",
+            "resume_data",
+            lambda: planted_resume(cv=PLANTED_MESSAGE + "\x00"),
+            "NUL",
             id="resume-nul-value",
         ),
         pytest.param("resume_data", lambda: {"a\x00b": 1}, "NUL", id="resume-nul-key"),
         pytest.param(
-            "resume_data", lambda: planted_resume(cv="\udcff"), "not valid Unicode",
+            "resume_data",
+            lambda: planted_resume(cv="\udcff"),
+            "not valid Unicode",
             id="resume-lone-surrogate",
         ),
         pytest.param("resume_data", lambda: [planted_resume()], "JSON object", id="resume-a-list"),
         pytest.param("resume_data", lambda: "Zephyrine", "JSON object", id="resume-a-string"),
-        pytest.param("metadata", lambda: {"o": object()}, "type object is not JSON", id="metadata-object"),
+        pytest.param(
+            "metadata", lambda: {"o": object()}, "type object is not JSON", id="metadata-object"
+        ),
         pytest.param("metadata", lambda: {"s": {1, 2}}, "type set is not JSON", id="metadata-set"),
-        pytest.param("metadata", lambda: {"f": frozenset()}, "type frozenset", id="metadata-frozenset"),
-        pytest.param("metadata", lambda: {"b": b"\xff"}, "type bytes is not JSON", id="metadata-bytes"),
+        pytest.param(
+            "metadata", lambda: {"f": frozenset()}, "type frozenset", id="metadata-frozenset"
+        ),
+        pytest.param(
+            "metadata", lambda: {"b": b"\xff"}, "type bytes is not JSON", id="metadata-bytes"
+        ),
         pytest.param("metadata", lambda: {"c": 1j}, "type complex", id="metadata-complex"),
-        pytest.param("metadata", lambda: {"n": float("nan")}, "Out of range float", id="metadata-nan"),
-        pytest.param("metadata", lambda: {"i": float("inf")}, "Out of range float", id="metadata-inf"),
-        pytest.param("metadata", lambda: {"i": -float("inf")}, "Out of range float", id="metadata-minus-inf"),
-        pytest.param("metadata", lambda: {(1, 2): "x"}, "keys must be str", id="metadata-tuple-key"),
-        pytest.param("metadata", lambda: {"deep": nested(40)}, "deeper than 32", id="metadata-40-levels"),
+        pytest.param(
+            "metadata", lambda: {"n": float("nan")}, "Out of range float", id="metadata-nan"
+        ),
+        pytest.param(
+            "metadata", lambda: {"i": float("inf")}, "Out of range float", id="metadata-inf"
+        ),
+        pytest.param(
+            "metadata", lambda: {"i": -float("inf")}, "Out of range float", id="metadata-minus-inf"
+        ),
+        pytest.param(
+            "metadata", lambda: {(1, 2): "x"}, "keys must be str", id="metadata-tuple-key"
+        ),
+        pytest.param(
+            "metadata", lambda: {"deep": nested(40)}, "deeper than 32", id="metadata-40-levels"
+        ),
         pytest.param("metadata", lambda: "tag", "JSON object", id="metadata-a-string"),
     ],
 )
@@ -470,7 +500,9 @@ def test_resume_or_metadata_that_is_not_plain_json_is_refused(
     value = make()
 
     def create() -> object:
-        config = SessionConfig(**{field: value, **({"resume_data": planted_resume()} if field == "metadata" else {})})
+        config = SessionConfig(
+            **{field: value, **({"resume_data": planted_resume()} if field == "metadata" else {})}
+        )
         return manager.create_session(config, user_id=new_user())
 
     refused(container, create, InvalidInputError, fragment)
@@ -557,7 +589,9 @@ def test_a_prompt_injection_in_a_resume_is_stored_but_never_changes_the_score(
         pytest.param({"limit": 10**30}, "limit must be at most 1000", id="limit-10e30"),
         pytest.param({"limit": -(10**30)}, "limit must not be negative", id="limit--10e30"),
         pytest.param({"offset": -1}, "offset must not be negative", id="offset--1"),
-        pytest.param({"offset": 10_000_001}, "offset must be at most 10000000", id="offset-10000001"),
+        pytest.param(
+            {"offset": 10_000_001}, "offset must be at most 10000000", id="offset-10000001"
+        ),
         pytest.param({"offset": 10**30}, "offset must be at most 10000000", id="offset-10e30"),
         pytest.param({"offset": 2**63}, "offset must be at most 10000000", id="offset-2e63"),
         pytest.param({"limit": 1.5}, "limit must be an integer, got float", id="limit-float"),
@@ -566,10 +600,10 @@ def test_a_prompt_injection_in_a_resume_is_stored_but_never_changes_the_score(
         pytest.param({"limit": True}, "limit must be an integer, got bool", id="limit-bool"),
         pytest.param({"limit": None}, "limit must be an integer, got NoneType", id="limit-none"),
         pytest.param({"status": "archived"}, "unknown session status", id="status-unknown"),
+        pytest.param({"status": "completed' OR '1'='1"}, "unknown session status", id="status-sql"),
         pytest.param(
-            {"status": "completed' OR '1'='1"}, "unknown session status", id="status-sql"
+            {"min_score": -1}, "min_score must be a number between 0 and 100", id="min-score--1"
         ),
-        pytest.param({"min_score": -1}, "min_score must be a number between 0 and 100", id="min-score--1"),
         pytest.param({"min_score": float("nan")}, "min_score must be a number", id="min-score-nan"),
     ],
 )
@@ -612,17 +646,27 @@ PWNED = "hostile-template-ran"
     ("name", "content", "fragment"),
     [
         pytest.param("no_such_template", None, "unknown interview template", id="does-not-exist"),
-        pytest.param("syntax", b"name: [syntax\nversion: 1\n", "is not valid YAML", id="yaml-syntax-error"),
-        pytest.param("tabs", b"name: tabs\n\tversion: 1\n", "is not valid YAML", id="yaml-tab-indent"),
-        pytest.param("a_list", b"- name\n- version\n", "must contain a mapping", id="top-level-list"),
+        pytest.param(
+            "syntax", b"name: [syntax\nversion: 1\n", "is not valid YAML", id="yaml-syntax-error"
+        ),
+        pytest.param(
+            "tabs", b"name: tabs\n\tversion: 1\n", "is not valid YAML", id="yaml-tab-indent"
+        ),
+        pytest.param(
+            "a_list", b"- name\n- version\n", "must contain a mapping", id="top-level-list"
+        ),
         pytest.param("empty", b"", "must contain a mapping", id="empty-file"),
         pytest.param("fields", b"name: fields\nversion: '1'\n", "is invalid", id="missing-fields"),
         pytest.param(
             "typo", _renamed("typo") + b"\nrubrik: {}\n", "is invalid", id="unknown-field"
         ),
-        pytest.param("other", _system_design(), "declares name 'system_design'", id="name-mismatch"),
+        pytest.param(
+            "other", _system_design(), "declares name 'system_design'", id="name-mismatch"
+        ),
         pytest.param("latin1", b"name: caf\xe9\n", "is not valid UTF-8", id="invalid-utf8"),
-        pytest.param("twice", _renamed("twice") + b"name: twice\n", "appears twice", id="duplicate-key"),
+        pytest.param(
+            "twice", _renamed("twice") + b"name: twice\n", "appears twice", id="duplicate-key"
+        ),
         pytest.param(
             "tagged",
             f"name: !!python/object/apply:os.system ['touch {PWNED}']\n".encode(),
@@ -733,26 +777,88 @@ def _raw(transform: Callable[[bytes], bytes]) -> Callable[[dict[str, Any]], byte
 @pytest.mark.parametrize(
     ("mutate", "fragment"),
     [
-        pytest.param(_set("session.status", "archived"), "session.status: Input should be", id="unknown-session-status"),
-        pytest.param(_set("messages.0.role", "moderator"), "messages[0].role: Input should be", id="unknown-role"),
-        pytest.param(_set("messages.1.mode", "telepathy"), "messages[1].mode: Input should be", id="unknown-message-mode"),
-        pytest.param(_set("session.end_reason", "bored"), "session.end_reason: Input should be", id="unknown-end-reason"),
-        pytest.param(_set("evaluation.status", "great"), "evaluation.status: Input should be", id="unknown-evaluation-status"),
-        pytest.param(_set("transitions.0.operation", "teleport"), "transitions[0].operation: Input should be", id="unknown-operation"),
-        pytest.param(_set("session.config.enabled_modes", ["telepathy"]), "unknown communication mode", id="unknown-enabled-mode"),
-        pytest.param(_set("session.config.ai_provider", "Skynet!"), "ai_provider must be", id="bad-provider-name"),
-        pytest.param(_set("messages.1.content", PLANTED_MESSAGE + "\x00"), "must not contain NUL", id="nul-in-content"),
-        pytest.param(_set("session.resume_data", nested(33)), "deeper than 32 levels", id="resume-33-levels"),
+        pytest.param(
+            _set("session.status", "archived"),
+            "session.status: Input should be",
+            id="unknown-session-status",
+        ),
+        pytest.param(
+            _set("messages.0.role", "moderator"),
+            "messages[0].role: Input should be",
+            id="unknown-role",
+        ),
+        pytest.param(
+            _set("messages.1.mode", "telepathy"),
+            "messages[1].mode: Input should be",
+            id="unknown-message-mode",
+        ),
+        pytest.param(
+            _set("session.end_reason", "bored"),
+            "session.end_reason: Input should be",
+            id="unknown-end-reason",
+        ),
+        pytest.param(
+            _set("evaluation.status", "great"),
+            "evaluation.status: Input should be",
+            id="unknown-evaluation-status",
+        ),
+        pytest.param(
+            _set("transitions.0.operation", "teleport"),
+            "transitions[0].operation: Input should be",
+            id="unknown-operation",
+        ),
+        pytest.param(
+            _set("session.config.enabled_modes", ["telepathy"]),
+            "unknown communication mode",
+            id="unknown-enabled-mode",
+        ),
+        pytest.param(
+            _set("session.config.ai_provider", "Skynet!"),
+            "ai_provider must be",
+            id="bad-provider-name",
+        ),
+        pytest.param(
+            _set("messages.1.content", PLANTED_MESSAGE + "\x00"),
+            "must not contain NUL",
+            id="nul-in-content",
+        ),
+        pytest.param(
+            _set("session.resume_data", nested(33)), "deeper than 32 levels", id="resume-33-levels"
+        ),
         pytest.param(_set("session.user_id", "cand-\u202e24"), "found U+202E", id="rtl-in-user-id"),
-        pytest.param(_set("session.id", "'; DROP TABLE sessions; --"), "malformed session id", id="sql-session-id"),
-        pytest.param(_set("session.created_at", "2026-01-01T00:00:00"), "timezone", id="naive-timestamp"),
-        pytest.param(_set("format", "something/else"), "not a session export record", id="wrong-format"),
+        pytest.param(
+            _set("session.id", "'; DROP TABLE sessions; --"),
+            "malformed session id",
+            id="sql-session-id",
+        ),
+        pytest.param(
+            _set("session.created_at", "2026-01-01T00:00:00"), "timezone", id="naive-timestamp"
+        ),
+        pytest.param(
+            _set("format", "something/else"), "not a session export record", id="wrong-format"
+        ),
         pytest.param(_set("session.extra", 1), "session.extra: unknown field", id="unknown-field"),
-        pytest.param(_raw(lambda b: b.replace(b'"candidate"', b'"cand\xffidate"', 1)), "not valid UTF-8", id="invalid-utf8"),
-        pytest.param(_raw(lambda b: b.replace(b"Quokkaborough", b"Quokka\x00borough", 1)), "malformed JSON", id="raw-nul-byte"),
-        pytest.param(_raw(lambda b: b.replace(b"Quokkaborough", b"Quokka\\ud800borough", 1)), "malformed JSON", id="lone-surrogate-escape"),
+        pytest.param(
+            _raw(lambda b: b.replace(b'"candidate"', b'"cand\xffidate"', 1)),
+            "not valid UTF-8",
+            id="invalid-utf8",
+        ),
+        pytest.param(
+            _raw(lambda b: b.replace(b"Quokkaborough", b"Quokka\x00borough", 1)),
+            "malformed JSON",
+            id="raw-nul-byte",
+        ),
+        pytest.param(
+            _raw(lambda b: b.replace(b"Quokkaborough", b"Quokka\\ud800borough", 1)),
+            "malformed JSON",
+            id="lone-surrogate-escape",
+        ),
         pytest.param(_raw(lambda b: b[: len(b) // 2] + b"\n"), "malformed JSON", id="truncated"),
-        pytest.param(_raw(lambda _: b"[" * 10_000 + b"]" * 10_000 + b"\n"), "malformed JSON", id="10000-levels"),
+        pytest.param(
+            _raw(lambda _: b"[" * 10_000 + b"]" * 10_000 + b"\n"),
+            "malformed JSON",
+            id="10000-levels",
+        ),
     ],
 )
 def test_a_bad_record_in_an_import_file_is_refused_and_nothing_is_imported(

@@ -33,7 +33,9 @@ def test_a_reply_that_arrives_after_the_end_is_stored_and_logged_late(
 
     def send() -> None:
         try:
-            answered.append(manager.send_message(sid, "I would put a queue in front of the writers."))
+            answered.append(
+                manager.send_message(sid, "I would put a queue in front of the writers.")
+            )
         except BaseException as exc:  # reported below
             answered.append(exc)
 

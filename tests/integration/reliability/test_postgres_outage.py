@@ -103,8 +103,10 @@ def cut_off(admin: Engine, name: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
         conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                 "WHERE datname = :name AND pid <> pg_backend_pid()"),
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
             {"name": name},
         )
 
@@ -153,8 +155,9 @@ def test_an_outage_under_load_fails_cleanly_and_the_same_process_recovers(
         finally:
             reconnect(admin, name)
         restored = time.monotonic()
-        wait_until(lambda: all(w.successes_since(restored) >= 3 for w in workers),
-                   "every worker recovered")
+        wait_until(
+            lambda: all(w.successes_since(restored) >= 3 for w in workers), "every worker recovered"
+        )
     finally:
         stop.set()
         for thread in threads:
@@ -183,19 +186,20 @@ def test_an_outage_under_load_fails_cleanly_and_the_same_process_recovers(
         manager.end_session(worker.sid)
         assert story(container, worker.sid).evaluation.attempts == 1
 
-    tally = collections.Counter(
-        (op, error or "ok") for w in workers for _, op, error in w.outcomes
-    )
+    tally = collections.Counter((op, error or "ok") for w in workers for _, op, error in w.outcomes)
     failed_sends_kept = sum(
         len(set(w.sent_failed) & {m.content for m in manager.get_transcript(w.sid)})
         for w in workers
     )
-    figures(worker_threads=WORKERS, calls=sum(tally.values()),
-            outage_seconds=round(restored - outage_began, 2),
-            outcomes={f"{op}:{result}": n for (op, result), n in sorted(tally.items())},
-            failed_sends_whose_message_was_kept=failed_sends_kept,
-            failed_sends_saying_so=sum(len(w.said_kept) for w in workers),
-            errors_other_than_data_store_error=0)
+    figures(
+        worker_threads=WORKERS,
+        calls=sum(tally.values()),
+        outage_seconds=round(restored - outage_began, 2),
+        outcomes={f"{op}:{result}": n for (op, result), n in sorted(tally.items())},
+        failed_sends_whose_message_was_kept=failed_sends_kept,
+        failed_sends_saying_so=sum(len(w.said_kept) for w in workers),
+        errors_other_than_data_store_error=0,
+    )
 
 
 def test_while_cut_off_every_operation_is_a_data_store_error(
@@ -265,6 +269,7 @@ def test_a_reply_that_cannot_be_stored_says_the_candidates_message_was_kept(
     assert type(failed.value) is DataStoreError
     stored = story(container, sid)
     assert [(m.seq, m.content) for m in stored.transcript[1:]] == [
-        (2, "I would add read replicas.")]
+        (2, "I would add read replicas.")
+    ]
     hooked.before_reply = None
     assert manager.send_message(sid, "And a cache.").seq == 4

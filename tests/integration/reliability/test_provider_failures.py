@@ -94,7 +94,10 @@ def faulty(container: Any) -> FaultyProvider:
     "case", [(site, kind) for site in SITES for kind in ("error", "timeout")], ids="-".join
 )
 def test_a_failing_provider_leaves_the_session_consistent_and_keeps_every_message(
-    container: Any, faulty: FaultyProvider, story: Callable[..., Any], case: tuple[str, str],
+    container: Any,
+    faulty: FaultyProvider,
+    story: Callable[..., Any],
+    case: tuple[str, str],
     figures: Callable[..., None],
 ) -> None:
     site, kind = case
@@ -110,8 +113,7 @@ def test_a_failing_provider_leaves_the_session_consistent_and_keeps_every_messag
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL lock_timeout = '1s'"))
-            conn.execute(text("UPDATE sessions SET version = version WHERE id = :id"),
-                         {"id": sid})
+            conn.execute(text("UPDATE sessions SET version = version WHERE id = :id"), {"id": sid})
         probe_times.append(time.monotonic() - started)
 
     faulty.kind, faulty.probe = kind, probe
@@ -150,7 +152,10 @@ def test_a_failing_provider_leaves_the_session_consistent_and_keeps_every_messag
         reply = manager.send_message(sid, "And cache the reads.")
         final = story(container, sid)
         assert [m.role for m in final.transcript[-3:]] == [
-            Role.CANDIDATE, Role.CANDIDATE, Role.INTERVIEWER]
+            Role.CANDIDATE,
+            Role.CANDIDATE,
+            Role.INTERVIEWER,
+        ]
         assert final.transcript[-1] == reply
 
     else:  # evaluate
@@ -163,7 +168,8 @@ def test_a_failing_provider_leaves_the_session_consistent_and_keeps_every_messag
         assert after.evaluation.status is EvaluationStatus.FAILED
         assert after.evaluation.attempts == 1
         assert "did not answer in time" in after.evaluation.error or (
-            "unavailable" in after.evaluation.error)
+            "unavailable" in after.evaluation.error
+        )
         faulty.armed = None
         report = manager.retry_evaluation(sid)
         assert report.status in FINISHED and report.attempts == 2
@@ -172,7 +178,10 @@ def test_a_failing_provider_leaves_the_session_consistent_and_keeps_every_messag
     assert faulty.failures == 1
     if kind == "timeout":
         assert len(probe_times) == 1 and probe_times[0] < 1.0, probe_times
-    figures(site=site, failure=kind, provider_seconds=SLOW_SECONDS if kind == "timeout" else 0,
-            other_writer_seconds=round(probe_times[0], 3) if probe_times else None,
-            outcome="consistent, recovered")
-
+    figures(
+        site=site,
+        failure=kind,
+        provider_seconds=SLOW_SECONDS if kind == "timeout" else 0,
+        other_writer_seconds=round(probe_times[0], 3) if probe_times else None,
+        outcome="consistent, recovered",
+    )

@@ -66,14 +66,19 @@ def split(outcomes: list[Outcome]) -> tuple[list[Outcome], list[Outcome]]:
 
 
 def test_racing_ends_have_one_winner_and_one_evaluation(
-    container: Any, manager: SessionManager, racers: Any, story: Callable[..., Any],
+    container: Any,
+    manager: SessionManager,
+    racers: Any,
+    story: Callable[..., Any],
     figures: Callable[..., None],
 ) -> None:
     concurrent = 0
     for _ in range(ROUNDS):
         sid = new_session(manager, SessionStatus.ACTIVE)
         manager.send_message(sid, "I would partition by user id and cache the hot reads.")
-        winners, losers = split(flat(racers.run(container, [[{"op": "end", "sid": sid}]] * racers.size)))
+        winners, losers = split(
+            flat(racers.run(container, [[{"op": "end", "sid": sid}]] * racers.size))
+        )
         assert len(winners) == 1
         assert len(losers) == racers.size - 1
         assert all(sid in o["message"] for o in losers)
@@ -83,14 +88,25 @@ def test_racing_ends_have_one_winner_and_one_evaluation(
         assert stored.session.status is SessionStatus.COMPLETED
         assert stored.evaluation.attempts == 1
         assert stored.evaluation.status.value == winners[0]["evaluation"]
-        assert [t.to_status for t in stored.transitions] == [SessionStatus.ACTIVE,
-                                                            SessionStatus.COMPLETED]
-    figures(racers=racers.kind, callers=racers.size, rounds=ROUNDS, winners_per_round=1,
-            losers=ROUNDS * (racers.size - 1), lost_at_compare_and_set=concurrent)
+        assert [t.to_status for t in stored.transitions] == [
+            SessionStatus.ACTIVE,
+            SessionStatus.COMPLETED,
+        ]
+    figures(
+        racers=racers.kind,
+        callers=racers.size,
+        rounds=ROUNDS,
+        winners_per_round=1,
+        losers=ROUNDS * (racers.size - 1),
+        lost_at_compare_and_set=concurrent,
+    )
 
 
 def test_end_racing_messages_ends_once_and_keeps_every_accepted_message(
-    container: Any, manager: SessionManager, racers: Any, story: Callable[..., Any],
+    container: Any,
+    manager: SessionManager,
+    racers: Any,
+    story: Callable[..., Any],
     figures: Callable[..., None],
 ) -> None:
     """Half the callers end the session, the other half keep sending messages; the enders
@@ -101,8 +117,10 @@ def test_end_racing_messages_ends_once_and_keeps_every_accepted_message(
     for round_, delay in enumerate(delays):
         sid = new_session(manager, SessionStatus.ACTIVE)
         jobs = [[{"op": "end", "sid": sid, "delay": delay}] for _ in range(half)] + [
-            [{"op": "send", "sid": sid, "content": f"round {round_} racer {i} message {n}"}
-             for n in range(per_sender)]
+            [
+                {"op": "send", "sid": sid, "content": f"round {round_} racer {i} message {n}"}
+                for n in range(per_sender)
+            ]
             for i in range(racers.size - half)
         ]
         results = racers.run(container, jobs)
@@ -113,8 +131,7 @@ def test_end_racing_messages_ends_once_and_keeps_every_accepted_message(
         end_winners, _ = split(ends)
         sent, refused = split(sends)
         assert len(end_winners) == 1
-        tally.update(sent=len(sent), refused=len(refused),
-                     late=sum(o["late"] for o in sent))
+        tally.update(sent=len(sent), refused=len(refused), late=sum(o["late"] for o in sent))
         for job_outcomes in results[half:]:  # once refused by the end, a sender stays so
             ended = [o["ok"] for o in job_outcomes if o["error"] != "TurnInProgressError"]
             assert ended == sorted(ended, reverse=True)
@@ -125,8 +142,11 @@ def test_end_racing_messages_ends_once_and_keeps_every_accepted_message(
         by_seq = {m.seq: m for m in stored.transcript}
         candidates = [m for m in stored.transcript if m.role is Role.CANDIDATE]
         # Accepted messages are stored once each, refused ones not at all.
-        accepted = sorted(c["content"] for c, o in zip(calls, outcomes, strict=True)
-                          if o["op"] == "send" and o["ok"])
+        accepted = sorted(
+            c["content"]
+            for c, o in zip(calls, outcomes, strict=True)
+            if o["op"] == "send" and o["ok"]
+        )
         assert sorted(m.content for m in candidates) == accepted
         assert not any(m.late for m in candidates)
         # Every accepted message has its reply stored, live or (after the end) late.
@@ -134,15 +154,27 @@ def test_end_racing_messages_ends_once_and_keeps_every_accepted_message(
         assert all(r.role is Role.INTERVIEWER for r in replies)
         assert [r.late for r in replies] == [o["late"] for o in sent]
         assert len(stored.transcript) == 1 + 2 * len(sent)
-    figures(racers=racers.kind, callers=racers.size, enders=half, senders=racers.size - half,
-            messages_per_sender=per_sender, rounds=len(delays), end_delays=delays,
-            ends_won=len(delays), sends_accepted=tally["sent"], sends_refused=tally["refused"],
-            replies_stored_late=tally["late"])
+    figures(
+        racers=racers.kind,
+        callers=racers.size,
+        enders=half,
+        senders=racers.size - half,
+        messages_per_sender=per_sender,
+        rounds=len(delays),
+        end_delays=delays,
+        ends_won=len(delays),
+        sends_accepted=tally["sent"],
+        sends_refused=tally["refused"],
+        replies_stored_late=tally["late"],
+    )
 
 
 @pytest.mark.parametrize("initial", [SessionStatus.ACTIVE, SessionStatus.PAUSED])
 def test_pause_racing_resume_is_a_valid_walk_one_transition_per_winner(
-    container: Any, racers: Any, story: Callable[..., Any], initial: SessionStatus,
+    container: Any,
+    racers: Any,
+    story: Callable[..., Any],
+    initial: SessionStatus,
     figures: Callable[..., None],
 ) -> None:
     """Half the callers pause, half resume, all at once. Each transition makes the other
@@ -169,24 +201,36 @@ def test_pause_racing_resume_is_a_valid_walk_one_transition_per_winner(
         assert all(o["status"] == TARGET[o["op"]] for o in winners)
 
         after = story(container, sid)
-        new_rows = after.transitions[len(before.transitions):]
+        new_rows = after.transitions[len(before.transitions) :]
         assert len(new_rows) == len(winners)
         assert [r.operation for r in new_rows] == [o["op"] for o in winners]
         assert after.session.status.value == winners[-1]["status"]
         assert after.transcript == before.transcript
         transitions_won.append(len(winners))
-    figures(racers=racers.kind, callers=racers.size, pausers=half, resumers=racers.size - half,
-            rounds=ROUNDS, initial=initial.value, transitions_per_round=transitions_won)
+    figures(
+        racers=racers.kind,
+        callers=racers.size,
+        pausers=half,
+        resumers=racers.size - half,
+        rounds=ROUNDS,
+        initial=initial.value,
+        transitions_per_round=transitions_won,
+    )
 
 
 def test_racing_starts_start_once_with_one_opening_question(
-    container: Any, manager: SessionManager, racers: Any, story: Callable[..., Any],
+    container: Any,
+    manager: SessionManager,
+    racers: Any,
+    story: Callable[..., Any],
     figures: Callable[..., None],
 ) -> None:
     concurrent = 0
     for _ in range(ROUNDS):
         sid = new_session(manager, SessionStatus.CREATED)
-        winners, losers = split(flat(racers.run(container, [[{"op": "start", "sid": sid}]] * racers.size)))
+        winners, losers = split(
+            flat(racers.run(container, [[{"op": "start", "sid": sid}]] * racers.size))
+        )
         assert len(winners) == 1
         concurrent += sum(o["concurrent"] for o in losers)
         stored = story(container, sid)
@@ -197,19 +241,29 @@ def test_racing_starts_start_once_with_one_opening_question(
             # Losers that failed after opening the channels left the winner's open.
             modes = container.communication_manager().enabled_modes(sid)
             assert modes == set(stored.session.config.enabled_modes)
-    figures(racers=racers.kind, callers=racers.size, rounds=ROUNDS, winners_per_round=1,
-            lost_at_compare_and_set=concurrent)
+    figures(
+        racers=racers.kind,
+        callers=racers.size,
+        rounds=ROUNDS,
+        winners_per_round=1,
+        lost_at_compare_and_set=concurrent,
+    )
 
 
 def test_concurrent_messages_are_taken_one_turn_at_a_time_without_gaps_or_doubles(
-    container: Any, manager: SessionManager, racers: Any, story: Callable[..., Any],
+    container: Any,
+    manager: SessionManager,
+    racers: Any,
+    story: Callable[..., Any],
     figures: Callable[..., None],
 ) -> None:
     per_racer = 3 if racers.kind == "threads" else 5
     sid = new_session(manager, SessionStatus.ACTIVE)
     jobs = [
-        [{"op": "send", "sid": sid, "content": f"racer {r} message {i}: add a queue"}
-         for i in range(per_racer)]
+        [
+            {"op": "send", "sid": sid, "content": f"racer {r} message {i}: add a queue"}
+            for i in range(per_racer)
+        ]
         for r in range(racers.size)
     ]
     results = racers.run(container, jobs)
@@ -224,8 +278,11 @@ def test_concurrent_messages_are_taken_one_turn_at_a_time_without_gaps_or_double
     assert roles == [Role.INTERVIEWER] + [Role.CANDIDATE, Role.INTERVIEWER] * len(winners)
     by_seq = {m.seq: m for m in stored.transcript}
     candidates = [m for m in stored.transcript if m.role is Role.CANDIDATE]
-    sent = [(c, o) for job, outs in zip(jobs, results, strict=True)
-            for c, o in zip(job, outs, strict=True)]
+    sent = [
+        (c, o)
+        for job, outs in zip(jobs, results, strict=True)
+        for c, o in zip(job, outs, strict=True)
+    ]
     assert sorted(m.content for m in candidates) == sorted(c["content"] for c, o in sent if o["ok"])
     seq_of = {m.content: m.seq for m in candidates}
     for call, outcome in sent:
@@ -234,13 +291,21 @@ def test_concurrent_messages_are_taken_one_turn_at_a_time_without_gaps_or_double
             assert reply.role is Role.INTERVIEWER and not reply.late
             assert reply.reply_to == seq_of[call["content"]] == reply.seq - 1
     assert len({o["seq"] for o in winners}) == len(winners)
-    figures(racers=racers.kind, callers=racers.size, messages_per_caller=per_racer,
-            accepted=len(winners), refused_turn_in_progress=len(losers),
-            transcript_length=len(stored.transcript))
+    figures(
+        racers=racers.kind,
+        callers=racers.size,
+        messages_per_caller=per_racer,
+        accepted=len(winners),
+        refused_turn_in_progress=len(losers),
+        transcript_length=len(stored.transcript),
+    )
 
 
 def test_racing_starts_of_one_users_sessions_leave_exactly_one_active(
-    container: Any, manager: SessionManager, racers: Any, story: Callable[..., Any],
+    container: Any,
+    manager: SessionManager,
+    racers: Any,
+    story: Callable[..., Any],
     figures: Callable[..., None],
 ) -> None:
     sessions_n = 4
@@ -271,11 +336,16 @@ def test_racing_starts_of_one_users_sessions_leave_exactly_one_active(
                 assert stored.transcript == [] and stored.transitions == []
                 if racers.kind == "threads":
                     assert container.communication_manager().enabled_modes(sid) == set()
-    figures(racers=racers.kind, callers=racers.size, sessions_of_one_user=sessions_n,
-            rounds=ROUNDS, active_after_each_round=1,
-            refused_by_python_pre_check=how["python_pre_check"],
-            refused_by_unique_index=how["unique_index"],
-            refused_on_the_winning_session=how["same_session"])
+    figures(
+        racers=racers.kind,
+        callers=racers.size,
+        sessions_of_one_user=sessions_n,
+        rounds=ROUNDS,
+        active_after_each_round=1,
+        refused_by_python_pre_check=how["python_pre_check"],
+        refused_by_unique_index=how["unique_index"],
+        refused_on_the_winning_session=how["same_session"],
+    )
 
 
 def test_the_database_refuses_a_second_active_session_without_the_python_check(
@@ -294,7 +364,6 @@ def test_the_database_refuses_a_second_active_session_without_the_python_check(
     assert store.get_session(waiting) == before
 
     with pytest.raises(IntegrityError), store.engine.begin() as conn:
-        conn.execute(text("UPDATE sessions SET status = 'active' WHERE id = :id"),
-                     {"id": waiting})
+        conn.execute(text("UPDATE sessions SET status = 'active' WHERE id = :id"), {"id": waiting})
     assert story(container, waiting).session.status is SessionStatus.CREATED
     assert story(container, active).session.status is SessionStatus.ACTIVE

@@ -40,11 +40,15 @@ def test_writers_on_one_sqlite_file_never_see_a_locked_database(
     sids = [manager.create_session(SessionConfig()).id for _ in range(racers.size)]
     jobs = [
         [{"op": "start", "sid": sid}]
-        + [call for n in range(rounds) for call in (
-            {"op": "send", "sid": sid, "content": f"message {n}: replicate and shard"},
-            {"op": "pause", "sid": sid},
-            {"op": "resume", "sid": sid},
-        )]
+        + [
+            call
+            for n in range(rounds)
+            for call in (
+                {"op": "send", "sid": sid, "content": f"message {n}: replicate and shard"},
+                {"op": "pause", "sid": sid},
+                {"op": "resume", "sid": sid},
+            )
+        ]
         + [{"op": "end", "sid": sid}]
         for sid in sids
     ]
@@ -62,8 +66,15 @@ def test_writers_on_one_sqlite_file_never_see_a_locked_database(
     # Write transactions: start 1, each round 2 appends + 2 transitions, end 3 (the
     # transition, the claim and the stored report).
     writes = racers.size * (1 + 4 * rounds + 3)
-    figures(racers=racers.kind, writers=racers.size, rounds_per_writer=rounds, calls=len(outcomes),
-            write_transactions=writes, failures=0, seconds=round(elapsed, 2))
+    figures(
+        racers=racers.kind,
+        writers=racers.size,
+        rounds_per_writer=rounds,
+        calls=len(outcomes),
+        write_transactions=writes,
+        failures=0,
+        seconds=round(elapsed, 2),
+    )
 
 
 @pytest.fixture
@@ -82,8 +93,9 @@ class Holder:
     """Another connection holding the write lock (an exclusive transaction) of the file."""
 
     def __init__(self, sqlite_url: str) -> None:
-        self._conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"),
-                                     isolation_level=None, check_same_thread=False)
+        self._conn = sqlite3.connect(
+            sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+        )
 
     def hold(self) -> None:
         self._conn.execute("BEGIN EXCLUSIVE")
@@ -126,8 +138,13 @@ def snapshot(container: Any, sid: str) -> tuple[object, ...]:
         session = store.get_session(sid)
     except SessionNotFoundError:
         return ("absent",)
-    return (session, store.get_transcript(sid), store.list_transitions(sid),
-            store.get_evaluation(sid), container.communication_manager().enabled_modes(sid))
+    return (
+        session,
+        store.get_transcript(sid),
+        store.list_transitions(sid),
+        store.get_evaluation(sid),
+        container.communication_manager().enabled_modes(sid),
+    )
 
 
 @pytest.mark.parametrize("operation", ["create", "start", "send", "pause", "resume", "end"])
@@ -135,8 +152,11 @@ def test_a_lock_held_beyond_the_bounded_retry_is_a_data_store_error_and_writes_n
     impatient: Any, holder: Holder, operation: str, figures: Callable[..., None]
 ) -> None:
     manager = impatient.session_manager()
-    sid = "0b6e0c7e-5a4c-4d7e-9a55-0d3c5b1f2a10" if operation == "create" else prepared(
-        manager, operation)
+    sid = (
+        "0b6e0c7e-5a4c-4d7e-9a55-0d3c5b1f2a10"
+        if operation == "create"
+        else prepared(manager, operation)
+    )
     before = snapshot(impatient, sid)
     holder.hold()
     try:
@@ -151,8 +171,13 @@ def test_a_lock_held_beyond_the_bounded_retry_is_a_data_store_error_and_writes_n
     assert snapshot(impatient, sid) == before  # nothing half-written, channels as they were
     call(manager, operation, sid)  # the lock gone, the same call goes through
     assert snapshot(impatient, sid) != before
-    figures(operation=operation, busy_timeout_ms=BUSY_TIMEOUT_MS, attempts=MAX_ATTEMPTS,
-            waited_seconds=round(waited, 3), outcome="DataStoreError, nothing written")
+    figures(
+        operation=operation,
+        busy_timeout_ms=BUSY_TIMEOUT_MS,
+        attempts=MAX_ATTEMPTS,
+        waited_seconds=round(waited, 3),
+        outcome="DataStoreError, nothing written",
+    )
 
 
 def test_a_short_lock_is_waited_out(
@@ -174,7 +199,9 @@ def test_a_short_lock_is_waited_out(
 
 
 def test_a_reply_that_cannot_be_stored_says_the_candidates_message_was_kept(
-    impatient: Any, holder: Holder, hook_interviewer: Callable[[Any], Any],
+    impatient: Any,
+    holder: Holder,
+    hook_interviewer: Callable[[Any], Any],
     story: Callable[..., Any],
 ) -> None:
     """The lock is taken while the interviewer is replying: the candidate's message is
@@ -191,6 +218,7 @@ def test_a_reply_that_cannot_be_stored_says_the_candidates_message_was_kept(
     assert type(failed.value) is DataStoreError
     stored = story(impatient, sid)
     assert [(m.seq, m.content) for m in stored.transcript[1:]] == [
-        (2, "I would add read replicas.")]
+        (2, "I would add read replicas.")
+    ]
     hooked.before_reply = None
     assert manager.send_message(sid, "And a cache.").seq == 4

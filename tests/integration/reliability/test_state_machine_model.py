@@ -113,7 +113,9 @@ def interview_machine(url: str) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: len(self.model) < 3)  # few sessions, many steps each
         @rule(target=sessions)
         def create(self) -> str:
-            session = self.manager.create_session(SessionConfig(), user_id=f"m-{uuid.uuid4().hex[:10]}")
+            session = self.manager.create_session(
+                SessionConfig(), user_id=f"m-{uuid.uuid4().hex[:10]}"
+            )
             self.model[session.id] = Modelled()
             return session.id
 
@@ -130,7 +132,10 @@ def interview_machine(url: str) -> type[RuleBasedStateMachine]:
             self.manager.start_session(sid)
             m.status, m.messages, m.active_since = SessionStatus.ACTIVE, 1, self.clock.now
 
-        @rule(sid=sessions, text=st.text(min_size=1, max_size=200).filter(lambda t: t.strip() and "\x00" not in t))
+        @rule(
+            sid=sessions,
+            text=st.text(min_size=1, max_size=200).filter(lambda t: t.strip() and "\x00" not in t),
+        )
         def send(self, sid: str, text: str) -> None:
             m = self.model[sid]
             if self.ends_by_time(sid):
@@ -185,7 +190,11 @@ def interview_machine(url: str) -> type[RuleBasedStateMachine]:
                 return
             assert self.manager.retry_evaluation(sid).attempts == 1  # finished: not regenerated
 
-        @rule(bad=st.sampled_from(["", "x", "' OR 1=1 --", "../etc", "00000000-0000-4000-8000-000000000000"]))
+        @rule(
+            bad=st.sampled_from(
+                ["", "x", "' OR 1=1 --", "../etc", "00000000-0000-4000-8000-000000000000"]
+            )
+        )
         def unknown_or_malformed_id(self, bad: str) -> None:
             with pytest.raises((InvalidInputError, SessionNotFoundError)):
                 self.manager.end_session(bad)

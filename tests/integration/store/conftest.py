@@ -106,7 +106,6 @@ def driver(store: SqlAlchemyDataStore) -> Driver:
     return Driver(store)
 
 
-
 @pytest.fixture
 def sqlite_driver(sqlite_url: str) -> Iterator[Driver]:
     """A driver on the SQLite database only, for tests of SQLite's own behaviour."""

@@ -150,6 +150,8 @@ def test_rows_stored_before_encryption_stay_readable_and_get_encrypted(
         sealed.shutdown_resources()
 
 
-def test_a_malformed_key_is_refused_with_how_to_make_one(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_key_is_refused_with_how_to_make_one(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(InvalidInputError, match="Fernet"):
         build(database_url, monkeypatch, ["not-a-key"])

@@ -90,8 +90,9 @@ def test_sqlite_lock_contention_is_retried(sqlite_url: str, sqlite_driver: Drive
     engine = create_engine_for(sqlite_url, sqlite_busy_timeout_ms=10)
     store = SqlAlchemyDataStore(engine, max_attempts=8, retry_delay=0.05)
     session = sqlite_driver.active()
-    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None,
-                             check_same_thread=False)
+    holder = sqlite3.connect(
+        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
     holder.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.3, lambda: holder.execute("ROLLBACK"))
     release.start()
@@ -149,7 +150,9 @@ def test_urls_are_normalised(given: str, driver_name: str) -> None:
     assert normalize_url(given).drivername == driver_name
 
 
-@pytest.mark.parametrize("given", ["", "   ", "not a url", "mysql://u@h/db", "sqlite+aiosqlite:///x"])
+@pytest.mark.parametrize(
+    "given", ["", "   ", "not a url", "mysql://u@h/db", "sqlite+aiosqlite:///x"]
+)
 def test_invalid_urls_are_refused_clearly(given: str) -> None:
     with pytest.raises(InvalidInputError, match=r"URL|database|driver"):
         create_engine_for(given)
@@ -157,9 +160,17 @@ def test_invalid_urls_are_refused_clearly(given: str) -> None:
 
 def test_foreign_keys_are_enforced(engine: Engine, driver: Driver) -> None:
     with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(insert(MESSAGES).values(
-            session_id=new_id(), seq=1, role="candidate", mode="text", content="orphan",
-            created_at=driver.t0, late=False))
+        conn.execute(
+            insert(MESSAGES).values(
+                session_id=new_id(),
+                seq=1,
+                role="candidate",
+                mode="text",
+                content="orphan",
+                created_at=driver.t0,
+                late=False,
+            )
+        )
 
 
 def test_status_check_constraint_is_enforced(engine: Engine, driver: Driver) -> None:
@@ -174,8 +185,12 @@ def test_deleting_a_session_cascades_to_its_rows(
     keep = driver.completed(user_id="keep")
     gone = driver.active(user_id="gone")
     store.append_message(gone.id, driver.text_message("a", driver.t0))
-    driver.transition(store.get_session(gone.id), Operation.END, driver.t0 + timedelta(hours=1),
-                      messages=[driver.text_message("bye", driver.t0, Role.INTERVIEWER)])
+    driver.transition(
+        store.get_session(gone.id),
+        Operation.END,
+        driver.t0 + timedelta(hours=1),
+        messages=[driver.text_message("bye", driver.t0, Role.INTERVIEWER)],
+    )
     with engine.begin() as conn:
         conn.execute(delete(SESSIONS).where(SESSIONS.c.id == gone.id))
 
@@ -212,7 +227,6 @@ def test_unreachable_postgres_becomes_data_store_error() -> None:
     engine = create_engine_for("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
     try:
         with pytest.raises(DataStoreError, match="could not list sessions"):
-            SqlAlchemyDataStore(engine).list_sessions(user_id=None, status=None, limit=1,
-                                                      offset=0)
+            SqlAlchemyDataStore(engine).list_sessions(user_id=None, status=None, limit=1, offset=0)
     finally:
         engine.dispose()

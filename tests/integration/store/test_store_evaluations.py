@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 STALE = timedelta(minutes=10)
 
 
-def outcome(score: float | None = 72.5, status: EvaluationStatus = EvaluationStatus.READY,
-            ) -> EvaluationOutcome:
+def outcome(
+    score: float | None = 72.5,
+    status: EvaluationStatus = EvaluationStatus.READY,
+) -> EvaluationOutcome:
     return EvaluationOutcome(
         status=status,
         overall_score=score,
@@ -47,8 +49,14 @@ def outcome(score: float | None = 72.5, status: EvaluationStatus = EvaluationSta
     )
 
 
-def claim(store: SqlAlchemyDataStore, session_id: str, driver: Driver, *, minutes: float = 60,
-          force: bool = False) -> EvaluationReport | None:
+def claim(
+    store: SqlAlchemyDataStore,
+    session_id: str,
+    driver: Driver,
+    *,
+    minutes: float = 60,
+    force: bool = False,
+) -> EvaluationReport | None:
     now = driver.t0 + timedelta(minutes=minutes)
     return store.claim_evaluation(session_id, force=force, now=now, lease=STALE)
 
@@ -77,7 +85,8 @@ def test_finish_stores_the_outcome_and_the_session_score(
     assert report.overall_score == 72.5
     assert list(report.dimension_scores) == ["requirements", "scalability", "api_design"]
     assert report.dimension_scores["requirements"] == DimensionScore(
-        "requirements", 4, (2, 4), "asked about scale")
+        "requirements", 4, (2, 4), "asked about scale"
+    )
     assert report.dimension_scores["scalability"].score is None
     assert report.strengths == ("clarifies requirements", "names trade-offs")
     assert report.provenance == {"questions": ["q1", "q2"], "seed": 7}
@@ -92,15 +101,14 @@ def test_no_evidence_outcome_has_no_score(store: SqlAlchemyDataStore, driver: Dr
     session = driver.completed()
     claim(store, session.id, driver)
     report = store.finish_evaluation(
-        session.id, outcome(None, EvaluationStatus.NO_EVIDENCE), attempt=1, now=driver.t0)
+        session.id, outcome(None, EvaluationStatus.NO_EVIDENCE), attempt=1, now=driver.t0
+    )
     assert report.status is EvaluationStatus.NO_EVIDENCE
     assert report.overall_score is None
     assert store.get_session(session.id).overall_score is None
 
 
-def test_finish_with_a_stale_attempt_is_refused(
-    store: SqlAlchemyDataStore, driver: Driver
-) -> None:
+def test_finish_with_a_stale_attempt_is_refused(store: SqlAlchemyDataStore, driver: Driver) -> None:
     session = driver.completed()
     claim(store, session.id, driver)
     before = store.get_evaluation(session.id)
@@ -114,8 +122,9 @@ def test_finish_refuses_an_unfinished_status(store: SqlAlchemyDataStore, driver:
     session = driver.completed()
     claim(store, session.id, driver)
     with pytest.raises(InvalidInputError):
-        store.finish_evaluation(session.id, outcome(status=EvaluationStatus.RUNNING), attempt=1,
-                                now=driver.t0)
+        store.finish_evaluation(
+            session.id, outcome(status=EvaluationStatus.RUNNING), attempt=1, now=driver.t0
+        )
 
 
 def test_ready_is_not_reclaimed_without_force(store: SqlAlchemyDataStore, driver: Driver) -> None:
@@ -133,8 +142,9 @@ def test_ready_is_not_reclaimed_without_force(store: SqlAlchemyDataStore, driver
 def test_failed_is_recorded_and_reclaimable(store: SqlAlchemyDataStore, driver: Driver) -> None:
     session = driver.completed()
     claim(store, session.id, driver)
-    failed = store.fail_evaluation(session.id, error="provider timed out", attempt=1,
-                                   now=driver.t0 + timedelta(minutes=62))
+    failed = store.fail_evaluation(
+        session.id, error="provider timed out", attempt=1, now=driver.t0 + timedelta(minutes=62)
+    )
     assert failed.status is EvaluationStatus.FAILED
     assert failed.error == "provider timed out"
     again = claim(store, session.id, driver, minutes=63)
@@ -185,8 +195,9 @@ def test_claim_of_a_session_not_completed_is_refused(
     assert store.get_evaluation(session.id) is None
 
 
-def test_racing_claims_have_one_winner(store: SqlAlchemyDataStore, driver: Driver,
-                                       engine: Engine) -> None:
+def test_racing_claims_have_one_winner(
+    store: SqlAlchemyDataStore, driver: Driver, engine: Engine
+) -> None:
     for round_ in range(4):
         session = driver.completed(user_id=f"eval-{round_}")
         if round_ % 2:  # also race the insert of a missing row
@@ -195,8 +206,11 @@ def test_racing_claims_have_one_winner(store: SqlAlchemyDataStore, driver: Drive
         barrier = threading.Barrier(4)
         results: list[EvaluationReport | None] = []
 
-        def run(session_id: str = session.id, gate: threading.Barrier = barrier,
-                sink: list[EvaluationReport | None] = results) -> None:
+        def run(
+            session_id: str = session.id,
+            gate: threading.Barrier = barrier,
+            sink: list[EvaluationReport | None] = results,
+        ) -> None:
             gate.wait()
             sink.append(claim(store, session_id, driver))
 

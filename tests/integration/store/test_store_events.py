@@ -81,9 +81,7 @@ def test_events_of_an_unknown_session_are_not_found(store: SqlAlchemyDataStore) 
         store.events("3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d")
 
 
-def test_commits_are_announced_once_the_events_are_readable(
-    engine: Engine, driver: Driver
-) -> None:
+def test_commits_are_announced_once_the_events_are_readable(engine: Engine, driver: Driver) -> None:
     heard: list[tuple[str, int, int, list[int]]] = []
     store = SqlAlchemyDataStore(engine)
     # What a listener reads when it is told: the rows must already be committed.

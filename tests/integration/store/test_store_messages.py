@@ -32,8 +32,12 @@ def test_append_numbers_messages_one_to_n(store: SqlAlchemyDataStore, driver: Dr
 
 def test_append_returns_what_a_read_returns(store: SqlAlchemyDataStore, driver: Driver) -> None:
     session = driver.active()
-    new = NewMessage(Role.CANDIDATE, CommunicationMode.WHITEBOARD, "[box] -> [db]",
-                     driver.t0 + timedelta(seconds=3))
+    new = NewMessage(
+        Role.CANDIDATE,
+        CommunicationMode.WHITEBOARD,
+        "[box] -> [db]",
+        driver.t0 + timedelta(seconds=3),
+    )
     stored = store.append_message(session.id, new)
     assert stored == store.get_transcript(session.id)[0]
     assert stored.mode is CommunicationMode.WHITEBOARD
@@ -45,11 +49,15 @@ def test_append_returns_what_a_read_returns(store: SqlAlchemyDataStore, driver: 
 def test_append_outside_active_is_refused_and_stores_nothing(
     store: SqlAlchemyDataStore, driver: Driver, state: str
 ) -> None:
-    session = {"created": driver.created, "paused": lambda: driver.transition(
-        driver.active(), Operation.PAUSE).session, "completed": driver.completed}[state]()
+    session = {
+        "created": driver.created,
+        "paused": lambda: driver.transition(driver.active(), Operation.PAUSE).session,
+        "completed": driver.completed,
+    }[state]()
     with pytest.raises(InvalidStateTransitionError) as refused:
-        store.append_message(session.id, driver.text_message("hello?", driver.t0),
-                             interviewer_state={"x": 1})
+        store.append_message(
+            session.id, driver.text_message("hello?", driver.t0), interviewer_state={"x": 1}
+        )
     assert refused.value.status == state
     assert refused.value.operation == "send a message to"
     assert store.get_transcript(session.id) == []
@@ -75,21 +83,23 @@ def test_late_append_to_a_never_started_session_is_refused(
 ) -> None:
     session = driver.created()
     with pytest.raises(InvalidStateTransitionError):
-        store.append_message(session.id, driver.text_message("early", driver.t0),
-                             allow_late=True)
+        store.append_message(session.id, driver.text_message("early", driver.t0), allow_late=True)
     assert store.get_transcript(session.id) == []
 
 
-def test_append_replaces_the_interviewer_state(
-    store: SqlAlchemyDataStore, driver: Driver
-) -> None:
+def test_append_replaces_the_interviewer_state(store: SqlAlchemyDataStore, driver: Driver) -> None:
     session = driver.active(state={"phase": "intro"})
     store.append_message(session.id, driver.text_message("a", driver.t0))
     assert store.get_session(session.id).interviewer_state == {"phase": "intro"}
-    store.append_message(session.id, driver.text_message("b", driver.t0),
-                         interviewer_state={"phase": "deep-dive", "asked": ["q1"]})
+    store.append_message(
+        session.id,
+        driver.text_message("b", driver.t0),
+        interviewer_state={"phase": "deep-dive", "asked": ["q1"]},
+    )
     assert store.get_session(session.id).interviewer_state == {
-        "phase": "deep-dive", "asked": ["q1"]}
+        "phase": "deep-dive",
+        "asked": ["q1"],
+    }
 
 
 def test_interviewer_state_that_is_not_json_is_refused(
@@ -97,8 +107,9 @@ def test_interviewer_state_that_is_not_json_is_refused(
 ) -> None:
     session = driver.active()
     with pytest.raises(InvalidInputError):
-        store.append_message(session.id, driver.text_message("a", driver.t0),
-                             interviewer_state={"when": object()})
+        store.append_message(
+            session.id, driver.text_message("a", driver.t0), interviewer_state={"when": object()}
+        )
     assert store.get_transcript(session.id) == []
 
 
@@ -128,7 +139,8 @@ def test_concurrent_appends_from_eight_threads_have_no_gaps_or_duplicates(
     total = threads_n * per_thread
     assert [m.seq for m in transcript] == list(range(1, total + 1))
     assert sorted(m.content for m in transcript) == sorted(
-        f"{w}:{i}" for w in range(threads_n) for i in range(per_thread))
+        f"{w}:{i}" for w in range(threads_n) for i in range(per_thread)
+    )
     # Each writer's messages keep their order.
     for worker in range(threads_n):
         mine = [m.content for m in transcript if m.content.startswith(f"{worker}:")]
@@ -157,15 +169,17 @@ _TEXT = st.text(
 ).filter(lambda text: text.strip() != "")
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(content=_TEXT, key=_TEXT)
 def test_arbitrary_unicode_text_round_trips(
     store: SqlAlchemyDataStore, driver: Driver, content: str, key: str
 ) -> None:
     session = driver.active(user_id=f"unicode-{abs(hash((content, key)))}", state={key: content})
-    stored = store.append_message(session.id, driver.text_message(content, driver.t0),
-                                  interviewer_state={key: [content]})
+    stored = store.append_message(
+        session.id, driver.text_message(content, driver.t0), interviewer_state={key: [content]}
+    )
     assert store.get_transcript(session.id) == [stored]
     assert stored.content == content
     assert store.get_session(session.id).interviewer_state == {key: [content]}

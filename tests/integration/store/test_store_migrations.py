@@ -84,14 +84,27 @@ def test_alembic_command_line_from_the_repository_root(blank_database_url: str) 
     alembic = [sys.executable, "-m", "alembic"]
     for args in (["upgrade", "head"], ["check"], ["current"]):
         done = subprocess.run(
-            [*alembic, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-            check=False, timeout=120,
+            [*alembic, *args],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
-    assert "No new upgrade operations detected" in subprocess.run(
-        [*alembic, "check"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        check=True, timeout=120,
-    ).stdout
+    assert (
+        "No new upgrade operations detected"
+        in subprocess.run(
+            [*alembic, "check"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    )
 
 
 def test_upgrade_from_0002_puts_existing_sessions_in_the_default_tenant(
@@ -112,9 +125,7 @@ def test_upgrade_from_0002_puts_existing_sessions_in_the_default_tenant(
             )
         upgrade(engine)
         with engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT tenant_id, event_count, turn_seq FROM sessions")
-            ).one()
+            row = conn.execute(text("SELECT tenant_id, event_count, turn_seq FROM sessions")).one()
         assert tuple(row) == ("default", 0, None)
         check(engine)
     finally:

@@ -56,7 +56,12 @@ def test_notes_are_read_in_the_order_they_were_written(
             notes=[f"n{turn}a", f"n{turn}b"],
         )
     assert [n.content for n in store.get_notes(session.id)] == [
-        "n0a", "n0b", "n1a", "n1b", "n2a", "n2b"
+        "n0a",
+        "n0b",
+        "n1a",
+        "n1b",
+        "n2a",
+        "n2b",
     ]
     assert [n.message_seq for n in store.get_notes(session.id)] == [1, 1, 2, 2, 3, 3]
 

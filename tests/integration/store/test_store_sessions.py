@@ -16,8 +16,13 @@ from interview_orchestrator.store import SqlAlchemyDataStore
 if TYPE_CHECKING:
     from conftest import Driver
 
-RESUME = {"user_id": "cand-1", "name": "Zoë Ødegård", "skills": ["python", "kafka"],
-          "years": 7, "nested": {"a": [1, 2.5, None, True]}}
+RESUME = {
+    "user_id": "cand-1",
+    "name": "Zoë Ødegård",
+    "skills": ["python", "kafka"],
+    "years": 7,
+    "nested": {"a": [1, 2.5, None, True]},
+}
 
 
 def test_added_session_reads_back_equal(store: SqlAlchemyDataStore, driver: Driver) -> None:
@@ -83,9 +88,15 @@ def test_timestamps_come_back_timezone_aware_utc(
         session.id, driver.text_message("hello", local + timedelta(seconds=2))
     )
     read = store.get_session(session.id)
-    stamps = [read.created_at, read.started_at, read.active_since, read.last_activity_at,
-              message.created_at, store.get_transcript(session.id)[0].created_at,
-              store.list_transitions(session.id)[0].at]
+    stamps = [
+        read.created_at,
+        read.started_at,
+        read.active_since,
+        read.last_activity_at,
+        message.created_at,
+        store.get_transcript(session.id)[0].created_at,
+        store.list_transitions(session.id)[0].at,
+    ]
     for stamp in stamps:
         assert stamp is not None
         assert stamp.tzinfo is UTC

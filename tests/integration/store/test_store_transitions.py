@@ -44,8 +44,12 @@ def test_stale_before_is_refused_and_changes_nothing(
     paused = driver.transition(active, Operation.PAUSE, driver.t0 + timedelta(minutes=5)).session
 
     with pytest.raises(InvalidStateTransitionError) as refused:
-        driver.transition(active, Operation.END, driver.t0 + timedelta(minutes=6),
-                          messages=[driver.text_message("bye", driver.t0)])
+        driver.transition(
+            active,
+            Operation.END,
+            driver.t0 + timedelta(minutes=6),
+            messages=[driver.text_message("bye", driver.t0)],
+        )
     assert refused.value.status == "paused"
     assert refused.value.operation == "end"
     assert "changed concurrently" in str(refused.value)
@@ -72,10 +76,12 @@ def test_transition_writes_an_audit_row(store: SqlAlchemyDataStore, driver: Driv
     active = driver.transition(session, Operation.START, t1).session
     driver.transition(active, Operation.PAUSE, t2, reason="candidate break")
     assert store.list_transitions(session.id) == [
-        TransitionRecord(session.id, SessionStatus.CREATED, SessionStatus.ACTIVE, "start",
-                         None, t1),
-        TransitionRecord(session.id, SessionStatus.ACTIVE, SessionStatus.PAUSED, "pause",
-                         "candidate break", t2),
+        TransitionRecord(
+            session.id, SessionStatus.CREATED, SessionStatus.ACTIVE, "start", None, t1
+        ),
+        TransitionRecord(
+            session.id, SessionStatus.ACTIVE, SessionStatus.PAUSED, "pause", "candidate break", t2
+        ),
     ]
 
 
@@ -102,14 +108,21 @@ def test_transition_messages_are_numbered_after_the_transcript(
     assert [m.seq for m in result.messages] == [1]
     assert result.session.message_count == 1
     store.append_message(session.id, driver.text_message("ok", driver.t0))
-    closing = [driver.text_message("Thanks!", driver.t0, Role.INTERVIEWER),
-               driver.text_message("Bye", driver.t0, Role.SYSTEM)]
-    ended = driver.transition(result.session.with_changes(message_count=2), Operation.END,
-                              messages=closing)
+    closing = [
+        driver.text_message("Thanks!", driver.t0, Role.INTERVIEWER),
+        driver.text_message("Bye", driver.t0, Role.SYSTEM),
+    ]
+    ended = driver.transition(
+        result.session.with_changes(message_count=2), Operation.END, messages=closing
+    )
     assert [m.seq for m in ended.messages] == [3, 4]
     assert ended.session.message_count == 4
     assert [m.content for m in store.get_transcript(session.id)] == [
-        "Design a URL shortener.", "ok", "Thanks!", "Bye"]
+        "Design a URL shortener.",
+        "ok",
+        "Thanks!",
+        "Bye",
+    ]
     assert list(ended.messages) == store.get_transcript(session.id)[2:]
 
 
@@ -118,12 +131,14 @@ def test_interviewer_state_is_written_only_when_the_transition_changes_it(
 ) -> None:
     session = driver.created(state={"phase": "none"})
     start = driver.after(session, Operation.START, driver.t0).with_changes(
-        interviewer_state={"phase": "intro"})
+        interviewer_state={"phase": "intro"}
+    )
     active = store.save_transition(session, start, operation=Operation.START, reason=None).session
     assert active.interviewer_state == {"phase": "intro"}
     # An append replaces the state without bumping the version ...
-    store.append_message(session.id, driver.text_message("hi", driver.t0),
-                         interviewer_state={"phase": "design"})
+    store.append_message(
+        session.id, driver.text_message("hi", driver.t0), interviewer_state={"phase": "design"}
+    )
     # ... and a transition computed from the older copy does not undo it.
     paused = driver.transition(active, Operation.PAUSE).session
     assert paused.interviewer_state == {"phase": "design"}
@@ -137,8 +152,11 @@ def test_two_threads_racing_the_same_transition_have_one_winner(
         barrier = threading.Barrier(2)
         outcomes: list[object] = []
 
-        def end(session: Session = active, gate: threading.Barrier = barrier,
-                sink: list[object] = outcomes) -> None:
+        def end(
+            session: Session = active,
+            gate: threading.Barrier = barrier,
+            sink: list[object] = outcomes,
+        ) -> None:
             gate.wait()
             try:
                 sink.append(driver.transition(session, Operation.END).session)
@@ -179,8 +197,9 @@ def test_second_active_session_of_a_user_is_refused_naming_the_first(
 def test_other_users_may_be_active_at_once(store: SqlAlchemyDataStore, driver: Driver) -> None:
     driver.active(user_id="a")
     driver.active(user_id="b")
-    assert len(store.list_sessions(user_id=None, status=SessionStatus.ACTIVE, limit=10,
-                                   offset=0)) == 2
+    assert (
+        len(store.list_sessions(user_id=None, status=SessionStatus.ACTIVE, limit=10, offset=0)) == 2
+    )
 
 
 def test_transition_must_increase_the_version(store: SqlAlchemyDataStore, driver: Driver) -> None:

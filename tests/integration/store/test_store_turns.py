@@ -21,23 +21,38 @@ if TYPE_CHECKING:
 LEASE = timedelta(minutes=5)
 
 
-def candidate(driver: Driver, text: str = "my answer", *, minutes: float = 1, key: str | None = None
-              ) -> NewMessage:
+def candidate(
+    driver: Driver, text: str = "my answer", *, minutes: float = 1, key: str | None = None
+) -> NewMessage:
     message = driver.text_message(text, driver.t0 + timedelta(minutes=minutes))
-    return NewMessage(message.role, message.mode, message.content, message.created_at,
-                      client_message_id=key)
+    return NewMessage(
+        message.role, message.mode, message.content, message.created_at, client_message_id=key
+    )
 
 
 def reply(driver: Driver, candidate_seq: int, *, minutes: float = 2) -> NewMessage:
-    return NewMessage(Role.INTERVIEWER, candidate(driver).mode, "Why that queue?",
-                      driver.t0 + timedelta(minutes=minutes), reply_to=candidate_seq)
+    return NewMessage(
+        Role.INTERVIEWER,
+        candidate(driver).mode,
+        "Why that queue?",
+        driver.t0 + timedelta(minutes=minutes),
+        reply_to=candidate_seq,
+    )
 
 
-def begin(store: SqlAlchemyDataStore, driver: Driver, session_id: str, *, minutes: float = 1,
-          key: str | None = None, text: str = "my answer"):  # type: ignore[no-untyped-def]
+def begin(
+    store: SqlAlchemyDataStore,
+    driver: Driver,
+    session_id: str,
+    *,
+    minutes: float = 1,
+    key: str | None = None,
+    text: str = "my answer",
+):  # type: ignore[no-untyped-def]
     message = candidate(driver, text, minutes=minutes, key=key)
-    return store.begin_turn(session_id, message, expires_at=message.created_at + LEASE,
-                            context_messages=20)
+    return store.begin_turn(
+        session_id, message, expires_at=message.created_at + LEASE, context_messages=20
+    )
 
 
 def test_a_candidates_message_claims_the_turn_and_comes_with_the_recent_window(
@@ -69,9 +84,14 @@ def test_the_reply_releases_the_turn_and_answers_its_message(
 ) -> None:
     session = driver.active()
     started = begin(store, driver, session.id)
-    answer = store.finish_turn(session.id, started.candidate.seq, reply(driver, 1),
-                               interviewer_state={"asked": ["q1"]}, notes=["probed"],
-                               phase="deep_dive")
+    answer = store.finish_turn(
+        session.id,
+        started.candidate.seq,
+        reply(driver, 1),
+        interviewer_state={"asked": ["q1"]},
+        notes=["probed"],
+        phase="deep_dive",
+    )
     assert (answer.seq, answer.reply_to, answer.late) == (2, 1, False)
     stored = store.get_session(session.id)
     assert stored.turn_seq is None and stored.phase == "deep_dive"
@@ -137,8 +157,9 @@ def test_resume_of_a_message_that_is_no_longer_the_last_is_refused(
     store.release_turn(session.id, 2)
     now = driver.t0 + timedelta(minutes=3)
     with pytest.raises(InvalidStateTransitionError, match="no longer the last one"):
-        store.resume_turn(session.id, now=now, expires_at=now + LEASE, context_messages=20,
-                          candidate_seq=1)
+        store.resume_turn(
+            session.id, now=now, expires_at=now + LEASE, context_messages=20, candidate_seq=1
+        )
 
 
 def test_a_turn_is_refused_unless_the_session_is_active(
@@ -151,23 +172,21 @@ def test_a_turn_is_refused_unless_the_session_is_active(
         begin(store, driver, "3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d")
 
 
-def test_a_reply_after_the_end_is_stored_late(
-    store: SqlAlchemyDataStore, driver: Driver
-) -> None:
+def test_a_reply_after_the_end_is_stored_late(store: SqlAlchemyDataStore, driver: Driver) -> None:
     from interview_orchestrator.lifecycle import Operation
 
     session = driver.active()
     started = begin(store, driver, session.id)
-    driver.transition(store.get_session(session.id), Operation.END,
-                      driver.t0 + timedelta(minutes=2))
-    answer = store.finish_turn(session.id, started.candidate.seq, reply(driver, 1, minutes=3),
-                               interviewer_state={})
+    driver.transition(
+        store.get_session(session.id), Operation.END, driver.t0 + timedelta(minutes=2)
+    )
+    answer = store.finish_turn(
+        session.id, started.candidate.seq, reply(driver, 1, minutes=3), interviewer_state={}
+    )
     assert answer.late
 
 
-def test_a_client_message_id_finds_its_turn(
-    store: SqlAlchemyDataStore, driver: Driver
-) -> None:
+def test_a_client_message_id_finds_its_turn(store: SqlAlchemyDataStore, driver: Driver) -> None:
     session = driver.active()
     assert store.find_turn(session.id, "c-1") is None
     started = begin(store, driver, session.id, key="c-1")

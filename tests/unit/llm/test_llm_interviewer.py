@@ -148,9 +148,7 @@ def test_requests_ask_for_the_session_model_and_the_turn_schema(
 ) -> None:
     chat = ScriptedChatModel(default=turn())
     session = make_session()
-    session = session.with_changes(
-        config=SessionConfig(ai_provider="openai", ai_model="my-model")
-    )
+    session = session.with_changes(config=SessionConfig(ai_provider="openai", ai_model="my-model"))
     LLMInterviewer(chat, catalog, settings).opening_question(context(session))
     request = chat.requests[0]
     assert request.model == "my-model"
@@ -208,7 +206,9 @@ def test_with_little_time_left_the_interviewer_wraps_up(
 
 def test_a_state_from_another_provider_is_tolerated(interviewer: LLMInterviewer) -> None:
     foreign = {"phase": "two", "asked": ["opening"], "turns": -3, "summary": 7}
-    reply = interviewer.reply(context(make_session(state=foreign), [message(2, Role.CANDIDATE, "x")]))
+    reply = interviewer.reply(
+        context(make_session(state=foreign), [message(2, Role.CANDIDATE, "x")])
+    )
     assert reply.state["phase"] == 0 and reply.state["turns"] == 1 and reply.state["summary"] == ""
 
 
@@ -228,8 +228,12 @@ def test_plan_shows_the_newest_messages_that_fit_the_budget() -> None:
     window = alternating(10)
     costs = {m.seq: 100 for m in window}
     plan = plan_context(
-        window, summarized_through=0, verbatim_budget=450, message_tokens=costs,
-        keep_recent=2, fold_at=20,
+        window,
+        summarized_through=0,
+        verbatim_budget=450,
+        message_tokens=costs,
+        keep_recent=2,
+        fold_at=20,
     )
     assert [m.seq for m in plan.shown] == [7, 8, 9, 10]
     assert [m.seq for m in plan.dropped] == [1, 2, 3, 4, 5, 6]
@@ -240,8 +244,12 @@ def test_plan_folds_all_but_the_newest_once_enough_are_unsummarised() -> None:
     window = alternating(12, first_seq=5)
     costs = {m.seq: 10 for m in window}
     plan = plan_context(
-        window, summarized_through=4, verbatim_budget=10_000, message_tokens=costs,
-        keep_recent=6, fold_at=12,
+        window,
+        summarized_through=4,
+        verbatim_budget=10_000,
+        message_tokens=costs,
+        keep_recent=6,
+        fold_at=12,
     )
     assert [m.seq for m in plan.fold] == [5, 6, 7, 8, 9, 10]
     assert plan.dropped == ()
@@ -250,8 +258,12 @@ def test_plan_folds_all_but_the_newest_once_enough_are_unsummarised() -> None:
 def test_plan_always_shows_the_latest_message_even_over_budget() -> None:
     window = alternating(2)
     plan = plan_context(
-        window, summarized_through=0, verbatim_budget=1, message_tokens={1: 50, 2: 50},
-        keep_recent=2, fold_at=12,
+        window,
+        summarized_through=0,
+        verbatim_budget=1,
+        message_tokens={1: 50, 2: 50},
+        keep_recent=2,
+        fold_at=12,
     )
     assert [m.seq for m in plan.shown] == [2]
 
@@ -262,7 +274,7 @@ def test_older_turns_are_folded_into_the_summary_the_model_writes(
     chat.enqueue(turn(summary="Candidate proposed Redis and base62 codes."))
     reply = interviewer.reply(context(make_session(), alternating(13)))
     request = chat.requests[0]
-    assert "Also set \"summary\"" in request.messages[-1].content
+    assert 'Also set "summary"' in request.messages[-1].content
     assert reply.state["summary"] == "Candidate proposed Redis and base62 codes."
     assert reply.state["summarized_through"] == 7
 

@@ -143,8 +143,7 @@ AVERAGE_CANDIDATE: Final = (
     "saves it, and a cache can help with the redirect.",
     "I would have a table with the short code and the long url, and an API endpoint to "
     "create links.",
-    "If it gets big we can add a replica and a load balancer, and maybe shard the table "
-    "later.",
+    "If it gets big we can add a replica and a load balancer, and maybe shard the table later.",
     "A hash collision is possible, so we retry with a different hash.",
 )
 

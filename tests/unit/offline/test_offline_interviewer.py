@@ -275,8 +275,23 @@ candidate_answers = st.lists(
         st.text(max_size=200),
         st.lists(
             st.sampled_from(
-                ["cache", "custom alias", "shard", "kafka", "sql", "replica", "hash", "301",
-                 "rate limit", "instead", "expire", "Load Balancer", "TTL", "queue", "risk"]
+                [
+                    "cache",
+                    "custom alias",
+                    "shard",
+                    "kafka",
+                    "sql",
+                    "replica",
+                    "hash",
+                    "301",
+                    "rate limit",
+                    "instead",
+                    "expire",
+                    "Load Balancer",
+                    "TTL",
+                    "queue",
+                    "risk",
+                ]
             ),
             max_size=6,
         ).map(" and ".join),
