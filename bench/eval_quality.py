@@ -17,12 +17,18 @@ Run by hand:  python -m bench.eval_quality [--provider offline|openai|all] [--wr
 (``make bench-eval`` writes the "Evaluation quality" section of bench/RESULTS.md). Exits 1 if
 the offline provider misses a check: it must order the candidates, agree with itself, ignore
 the name swap (0 points) and not be raised by the injection.
+
+Every other template with planted candidates (``bench/candidates/<template>.py``: strong,
+average and weak answers written for its questions) is run too, and must order its own three
+candidates strong > average > weak.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -159,13 +165,18 @@ def _rank(score: float | None) -> float:
 
 
 def interview(
-    manager: SessionManager, provider: str, answers: Sequence[str], resume: dict[str, Any]
+    manager: SessionManager,
+    provider: str,
+    answers: Sequence[str],
+    resume: dict[str, Any],
+    template: str = "system_design",
 ) -> EvaluationReport:
     config = SessionConfig(
         enabled_modes=[CommunicationMode.TEXT],
         ai_provider=provider,
         resume_data=resume,
         duration_minutes=45,
+        template=template,
     )
     session = manager.create_session(config)
     manager.start_session(session.id)
@@ -188,6 +199,64 @@ def run_provider(manager: SessionManager, provider: str) -> ProviderResults:
         swapped = interview(manager, provider, CANDIDATES[name], {**RESUME, **IDENTITIES[1]})
         results.swaps[name] = (results.overall(name), swapped.overall_score)
     return results
+
+
+PER_TEMPLATE_ORDER: Final = ("strong", "average", "weak")
+
+
+def planted_per_template() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The planted candidates of each template but ``system_design`` (whose harness above is
+    the fuller one), from ``bench/candidates/<template>.py``."""
+    from . import candidates
+
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for module in sorted(pkgutil.iter_modules(candidates.__path__), key=lambda m: m.name):
+        if module.name == "system_design":
+            continue
+        planted = importlib.import_module(f"{candidates.__name__}.{module.name}").PLANTED
+        found[module.name] = {name: tuple(planted[name]) for name in PER_TEMPLATE_ORDER}
+    return found
+
+
+def run_templates(
+    manager: SessionManager, provider: str, planted: dict[str, dict[str, tuple[str, ...]]]
+) -> dict[str, dict[str, float | None]]:
+    """Overall score of each template's strong, average and weak candidate."""
+    scores: dict[str, dict[str, float | None]] = {}
+    for template, answers_of in planted.items():
+        scores[template] = {}
+        for name, answers in answers_of.items():
+            report = interview(manager, provider, answers, dict(RESUME), template=template)
+            scores[template][name] = report.overall_score
+            print(f"  {provider:7} {template:18} {name:8} {report.overall_score}", file=sys.stderr)
+    return scores
+
+
+def templates_ordered(scores: dict[str, float | None]) -> bool:
+    ranks = [_rank(scores[name]) for name in PER_TEMPLATE_ORDER]
+    return all(a > b for a, b in pairwise(ranks))
+
+
+def render_templates(per_provider: dict[str, dict[str, dict[str, float | None]]]) -> str:
+    if not per_provider:
+        return ""
+    lines = [
+        "### Every template orders its own planted candidates",
+        "",
+        "Strong, average and weak answers written for each template's questions "
+        "(`bench/candidates/<template>.py`), one interview each.",
+        "",
+        "| provider | template | strong | average | weak | strong > average > weak |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for provider, by_template in per_provider.items():
+        for template, scores in by_template.items():
+            lines.append(
+                f"| {provider} | {template} | {_fmt(scores['strong'])} "
+                f"| {_fmt(scores['average'])} | {_fmt(scores['weak'])} "
+                f"| **{'yes' if templates_ordered(scores) else 'NO'}** |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def build_manager(database: Path) -> tuple[Container, SessionManager]:
@@ -274,16 +343,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         skipped.append("### Provider `openai`\n\nNot run: OPENAI_API_KEY is not set.")
 
     results: list[ProviderResults] = []
+    per_template: dict[str, dict[str, dict[str, float | None]]] = {}
+    planted = planted_per_template()
     with tempfile.TemporaryDirectory() as workdir:
         container, manager = build_manager(Path(workdir) / "bench.db")
         try:
             template = container.templates().get("system_design")
             for provider in providers:
                 results.append(run_provider(manager, provider))
+                per_template[provider] = run_templates(manager, provider, planted)
         finally:
             container.shutdown_resources()
 
     section = render(results, skipped, f"{template.name} {template.version}")
+    section = section + "\n" + render_templates(per_template) if planted else section
     print(section)
     if args.write:
         write_section(args.write, section)
@@ -299,7 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             and r.agreement[0] == r.agreement[1]
         )
     ]
-    return 1 if failed else 0
+    misordered = [
+        t for t, scores in per_template.get("offline", {}).items() if not templates_ordered(scores)
+    ]
+    return 1 if failed or misordered else 0
 
 
 if __name__ == "__main__":
