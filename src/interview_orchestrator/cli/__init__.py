@@ -1,6 +1,17 @@
 """The ``interview-orchestrator`` command line: thin Typer wrappers over library calls."""
 
-from . import archive, db, demo, interview, keys, maintenance, serve, sessions, worker  # noqa: F401
+from . import (  # noqa: F401
+    archive,
+    db,
+    demo,
+    interview,
+    keys,
+    maintenance,
+    serve,
+    sessions,
+    templates,
+    worker,
+)
 from .app import app
 
 

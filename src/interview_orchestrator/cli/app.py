@@ -283,6 +283,7 @@ def stdout_console() -> Console:
 _ORDER: Final = {
     (): (
         "demo",
+        "templates",
         "interview",
         "sessions",
         "stats",
@@ -306,12 +307,14 @@ _ORDER: Final = {
         "import",
         "purge",
     ),
+    ("templates",): ("list", "show"),
     ("keys",): ("list", "create", "revoke"),
     ("db",): ("current", "upgrade", "check", "reencrypt"),
 }
 _PANELS: Final = {
     (): {
         "demo": "Interviews",
+        "templates": "Interviews",
         "interview": "Interviews",
         "sessions": "Interviews",
         "stats": "Interviews",
