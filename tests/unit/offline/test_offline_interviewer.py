@@ -67,7 +67,7 @@ def state_after(*asked: str, phase: int = 0, skills: tuple[str, ...] = ()) -> di
 
 def test_check_config_rejects_an_unknown_template(interviewer: OfflineInterviewer) -> None:
     config = SessionConfig(template="behavioural")
-    with pytest.raises(InvalidInputError, match="available templates: .*system_design"):
+    with pytest.raises(InvalidInputError, match=r"available templates: .*system_design"):
         interviewer.check_config(config)
 
 
