@@ -69,6 +69,21 @@ class Rubric:
 
 
 @dataclass(frozen=True)
+class InterviewerPhrases:
+    """What the offline interviewer says between questions, in the template's language."""
+
+    #: Said before the first question of a new phase; ``{title}`` is the phase's title.
+    next_phase: str = "Let's move on to the next part: {title}."
+    #: Said when the clock jumps the interview to its last phase.
+    time_short: str = "We're nearly out of time, so let's wrap up."
+    #: Said once every question and closing line has been asked.
+    finished: str = (
+        "That's all the questions I have. Thank you for your time; "
+        "you can end the interview whenever you're ready."
+    )
+
+
+@dataclass(frozen=True)
 class InterviewTemplate:
     """Everything an interviewer and an evaluator need to know about one kind of interview."""
 
@@ -81,6 +96,9 @@ class InterviewTemplate:
     opening: str
     closing: tuple[str, ...]
     resume_fields: tuple[str, ...] = field(default=("skills",))
+    #: The language its questions, wording, triggers and signals are written in (BCP 47).
+    language: str = "en"
+    phrases: InterviewerPhrases = field(default_factory=InterviewerPhrases)
 
     def phase_index_at(self, elapsed_fraction: float) -> int:
         """The phase the clock says the interview should be in."""

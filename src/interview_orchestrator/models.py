@@ -85,6 +85,8 @@ MAX_CLIENT_MESSAGE_ID_CHARS: Final = 128
 MAX_EVENT_PAGE: Final = 1000
 MAX_CURSOR: Final = 2**63 - 1
 DEFAULT_TENANT: Final = "default"
+#: The language of an interview unless its config names another (BCP 47).
+DEFAULT_LANGUAGE: Final = "en"
 DEFAULT_TEMPLATE: Final = "system_design"
 DEFAULT_PROVIDER: Final = "offline"
 
@@ -349,6 +351,8 @@ class SessionConfig:
     resume_data: Mapping[str, Any] | None = None
     duration_minutes: int = 45
     template: str = DEFAULT_TEMPLATE
+    #: The language the interview is held in, a BCP 47 tag such as "en", "de" or "pt-BR".
+    language: str = DEFAULT_LANGUAGE
     metadata: Mapping[str, Any] = field(default_factory=dict)
     #: A second provider to use when ``ai_provider`` fails (None: no fallback).
     fallback_provider: str | None = None
@@ -367,6 +371,7 @@ class SessionConfig:
             raise InvalidInputError("enabled_modes must name at least one communication mode")
         object.__setattr__(self, "enabled_modes", parsed)
 
+        object.__setattr__(self, "language", parse_language(self.language, "language"))
         object.__setattr__(self, "ai_provider", _parse_name(self.ai_provider, "ai_provider"))
         object.__setattr__(self, "template", _parse_name(self.template, "template"))
         if self.fallback_provider is not None:
@@ -413,6 +418,7 @@ class SessionConfig:
             "ai_model": self.ai_model,
             "duration_minutes": self.duration_minutes,
             "template": self.template,
+            "language": self.language,
             "metadata": dict(self.metadata),
         }
         if self.fallback_provider is not None:
@@ -436,6 +442,7 @@ class SessionConfig:
             "resume_data",
             "duration_minutes",
             "template",
+            "language",
             "metadata",
             "fallback_provider",
             "max_turns",
@@ -447,6 +454,28 @@ class SessionConfig:
                 f"unknown session config field(s): {shown}; known: {', '.join(sorted(known))}"
             )
         return cls(**{k: v for k, v in data.items()})
+
+
+#: A BCP 47 tag as used here: a lower-case language (2-3 letters) and an optional upper-case
+#: region (2 letters), e.g. "en", "de", "pt-BR".
+_LANGUAGE_PATTERN: Final = re.compile(r"[a-z]{2,3}(?:-[A-Z]{2})?")
+
+
+def parse_language(value: object, what: str = "language") -> str:
+    """A language tag exactly as documented (one spelling per language, so stored tags, file
+    names and filters agree); a wrong case or separator is refused with the spelling to use."""
+    if isinstance(value, str) and _LANGUAGE_PATTERN.fullmatch(value):
+        return value
+    hint = ""
+    if isinstance(value, str):
+        language, _, region = value.strip().replace("_", "-").partition("-")
+        suggestion = language.lower() + (f"-{region.upper()}" if region else "")
+        if _LANGUAGE_PATTERN.fullmatch(suggestion):
+            hint = f" (write {suggestion!r})"
+    raise InvalidInputError(
+        f"{what} must be a BCP 47 language tag: a lower-case language and an optional "
+        f"upper-case region, e.g. 'en', 'de' or 'pt-BR', got {_preview(value)}{hint}"
+    )
 
 
 def _check_max_turns(value: object) -> None:

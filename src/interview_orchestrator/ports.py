@@ -450,11 +450,25 @@ class EvaluationManager(Protocol):
 
 
 class TemplateCatalog(Protocol):
-    def get(self, name: str) -> InterviewTemplate:
-        """The template, or ``InvalidInputError`` naming the ones that exist."""
+    def get(self, name: str, language: str = "en") -> InterviewTemplate:
+        """The template in ``language``, or ``InvalidInputError`` naming the templates that
+        exist (or the languages this one has)."""
         ...
 
     def names(self) -> list[str]: ...
+
+    def languages(self, name: str) -> list[str]:
+        """The languages template ``name`` has a version in (``InvalidInputError`` if unknown)."""
+        ...
+
+
+def template_in_language(catalog: TemplateCatalog, name: str, language: str) -> InterviewTemplate:
+    """The template's version in ``language`` if it has one, else its English (or first)
+    version: what a provider that speaks any language, or an evaluator, works from."""
+    available = catalog.languages(name)
+    if language in available:
+        return catalog.get(name, language)
+    return catalog.get(name, "en" if "en" in available else available[0])
 
 
 # --------------------------------------------------------------------------- chat model

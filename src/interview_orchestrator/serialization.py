@@ -73,6 +73,11 @@ class SessionConfigOut(_OutModel):
         ge=1, le=480, description="Active time allowed; paused time does not count."
     )
     template: str = Field(description="The interview kind: its questions, phases and rubric.")
+    language: str = Field(
+        default="en",
+        description="The language the interview is held in, a BCP 47 tag such as 'en', 'de' "
+        "or 'pt-BR' (the offline provider needs a question bank in it).",
+    )
     metadata: dict[str, Any] = Field(
         description="The embedding platform's own data, stored and returned unchanged."
     )
@@ -95,6 +100,7 @@ class SessionConfigOut(_OutModel):
             ai_model=config.ai_model,
             duration_minutes=config.duration_minutes,
             template=config.template,
+            language=config.language,
             metadata=dict(config.metadata),
             fallback_provider=config.fallback_provider,
             max_turns=config.max_turns,

@@ -199,6 +199,7 @@ def test_session_shape_carries_the_public_fields_of_the_session() -> None:
         "ai_model": "gpt-4o-mini",
         "duration_minutes": 45,
         "template": "system_design",
+        "language": "en",
         "metadata": {"requisition": "R-118"},
         "fallback_provider": "offline",
         "max_turns": None,

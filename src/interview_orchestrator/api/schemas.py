@@ -19,7 +19,7 @@ class CreateSessionIn(_Body):
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="The session's configuration (`SessionConfig` fields: enabled_modes, "
-        "ai_provider, ai_model, resume_data, duration_minutes, template, metadata, "
+        "ai_provider, ai_model, resume_data, duration_minutes, template, language, metadata, "
         "fallback_provider, max_turns).",
     )
     user_id: str | None = Field(default=None, description="The candidate's id in your system.")

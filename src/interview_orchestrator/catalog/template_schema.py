@@ -10,20 +10,23 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..errors import InvalidInputError
 from ..interview_template import (
     FollowUp,
+    InterviewerPhrases,
     InterviewTemplate,
     Phase,
     Question,
     Rubric,
     RubricDimension,
 )
+from ..models import DEFAULT_LANGUAGE, parse_language
 
 SUM_TOLERANCE: Final = 0.001
 LEVELS: Final = (1, 2, 3, 4, 5)
@@ -80,7 +83,15 @@ def _keyword(value: str) -> str:
     return value
 
 
+def _language(value: str) -> str:
+    try:
+        return parse_language(value, "language")
+    except InvalidInputError as exc:
+        raise ValueError(str(exc).removeprefix("language ")) from None
+
+
 Identifier = Annotated[str, AfterValidator(_identifier)]
+Language = Annotated[str, AfterValidator(_language)]
 Text = Annotated[str, AfterValidator(_text)]
 Keyword = Annotated[str, AfterValidator(_keyword)]
 
@@ -158,16 +169,33 @@ class RubricSpec(_StrictModel):
         return self
 
 
+class PhrasesSpec(_StrictModel):
+    next_phase: Text = InterviewerPhrases.next_phase
+    time_short: Text = InterviewerPhrases.time_short
+    finished: Text = InterviewerPhrases.finished
+
+    @model_validator(mode="after")
+    def _next_phase_names_the_title(self) -> PhrasesSpec:
+        rest = self.next_phase.replace("{title}", "")
+        if "{" in rest or "}" in rest:
+            raise ValueError("next_phase may contain no braces but the placeholder {title}")
+        return self
+
+
 class TemplateSpec(_StrictModel):
     name: Text
     version: Text
     title: Text
+    #: The language the file is written in; a variant ``<name>.<lang>.yaml`` declares its own.
+    language: Language = DEFAULT_LANGUAGE
     persona: Text
     opening: Text
     closing: list[Text] = Field(min_length=1)
     resume_fields: list[Keyword]
     phases: list[PhaseSpec] = Field(min_length=1)
     rubric: RubricSpec
+    #: The offline interviewer's words between questions (English unless given).
+    phrases: PhrasesSpec = PhrasesSpec()
 
     @model_validator(mode="after")
     def _template_is_consistent(self) -> TemplateSpec:
@@ -212,6 +240,12 @@ class TemplateSpec(_StrictModel):
             opening=self.opening,
             closing=tuple(self.closing),
             resume_fields=tuple(dict.fromkeys(self.resume_fields)),
+            language=self.language,
+            phrases=InterviewerPhrases(
+                next_phase=self.phrases.next_phase,
+                time_short=self.phrases.time_short,
+                finished=self.phrases.finished,
+            ),
         )
 
 
@@ -269,9 +303,20 @@ _EXPECTED_BY_ERROR_TYPE: Final = {
 }
 
 
-def describe_problems(error: ValidationError, spec_model: type[BaseModel]) -> list[str]:
-    """The first few problems of ``error`` as sentences naming where in the file they are."""
-    problems = [_describe(detail, spec_model) for detail in error.errors(include_url=False)]
+#: The line (1-based) in the file of a field's location, or None when it cannot be told.
+LineFinder = Callable[[tuple[int | str, ...]], int | None]
+
+
+def describe_problems(
+    error: ValidationError, spec_model: type[BaseModel], line_of: LineFinder | None = None
+) -> list[str]:
+    """The first few problems of ``error`` as sentences naming where in the file they are:
+    the line (when ``line_of`` can tell it) and the field."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        sentence = _describe(detail, spec_model)
+        line = line_of(tuple(detail["loc"])) if line_of is not None else None
+        problems.append(sentence if line is None else f"line {line}: {sentence}")
     if len(problems) > _MAX_PROBLEMS:
         hidden = len(problems) - _MAX_PROBLEMS
         problems = [*problems[:_MAX_PROBLEMS], f"... and {hidden} more problem(s)"]

@@ -181,6 +181,7 @@ def build_container(
     if log_level:
         container.config.logging.level.from_value(log_level)
     container.settings()
+    container.templates()  # a bad template file stops every command, before any work
     if not log_errors:
         container.logger.override(providers.Singleton(_command_line_logger, container))
     return container

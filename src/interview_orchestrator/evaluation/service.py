@@ -31,6 +31,7 @@ from ..ports import (
     EvaluationRequest,
     Evaluator,
     TemplateCatalog,
+    template_in_language,
 )
 from .citations import CheckedCitations, check_citations, dropped_for_provenance, message_roles
 
@@ -152,7 +153,8 @@ class EvaluationService:
     def _score(self, session_id: str) -> EvaluationOutcome:
         session, messages, stored_notes = self._store.read_for_evaluation(session_id)
         transcript, notes = tuple(messages), tuple(stored_notes)
-        template = self._templates.get(session.config.template)
+        config = session.config
+        template = template_in_language(self._templates, config.template, config.language)
         request = EvaluationRequest(session, transcript, template, notes)
         provider, draft = self._evaluate(request)
         scores, dropped = verified_scores(draft, template, transcript)

@@ -15,6 +15,7 @@ from typing import Any, Final, TypeGuard
 
 from ..interview_template import (
     FollowUp,
+    InterviewerPhrases,
     InterviewTemplate,
     Phase,
     Question,
@@ -27,11 +28,9 @@ from .phase_clock import read_phase_clock
 
 OPENING_ID: Final = "opening"
 CLOSING_ID_PREFIX: Final = "closing:"
-FINISHED_MESSAGE: Final = (
-    "That's all the questions I have. Thank you for your time; "
-    "you can end the interview whenever you're ready."
-)
-TIME_SHORT_TRANSITION: Final = "We're nearly out of time, so let's wrap up."
+#: The English wording (a template in another language brings its own ``phrases``).
+FINISHED_MESSAGE: Final = InterviewerPhrases().finished
+TIME_SHORT_TRANSITION: Final = InterviewerPhrases().time_short
 
 #: Typographic hyphens and apostrophes that candidates paste, read as their ASCII forms.
 
@@ -48,14 +47,15 @@ class OfflineInterviewer:
         self._catalog = catalog
 
     def check_config(self, config: SessionConfig) -> None:
-        """Raise the catalog's ``InvalidInputError`` if the template does not exist."""
-        self._catalog.get(config.template)
+        """Raise the catalog's ``InvalidInputError`` if the template does not exist or has no
+        question bank in the session's language (naming the languages it has)."""
+        self._catalog.get(config.template, config.language)
 
     def initialize(
         self, session_id: str, resume_data: Mapping[str, Any] | None, *, config: SessionConfig
     ) -> Mapping[str, Any]:
         """The initial state; only the résumé fields the template names are read."""
-        template = self._catalog.get(config.template)
+        template = self._catalog.get(config.template, config.language)
         visible = template.visible_resume(resume_data)
         skills = _preferred_skills(template, _listed_skills(visible.get("skills")))
         return _Progress(phase=0, turns_in_phase=0, asked=[], skills=skills).to_state()
@@ -90,7 +90,7 @@ class OfflineInterviewer:
         if text is None:
             notes.append("all questions asked")
             return InterviewerReply(
-                FINISHED_MESSAGE,
+                template.phrases.finished,
                 progress.to_state(),
                 tuple(notes),
                 phase=template.phases[progress.phase].id,
@@ -100,17 +100,18 @@ class OfflineInterviewer:
             phase = template.phases[progress.phase]
             notes.insert(0, f"moved to phase: {phase.id}")
             if progress.phase == last and time_short:
-                transition = TIME_SHORT_TRANSITION
+                transition = template.phrases.time_short
                 notes.insert(1, "time nearly out: jumped to the last phase")
             else:
-                transition = f"Let's move on to the next part: {phase.title}."
+                transition = template.phrases.next_phase.format(title=phase.title)
             text = f"{transition} {text}"
         return InterviewerReply(
             text, progress.to_state(), tuple(notes), phase=template.phases[progress.phase].id
         )
 
     def _template(self, context: InterviewContext) -> InterviewTemplate:
-        return self._catalog.get(context.session.config.template)
+        config = context.session.config
+        return self._catalog.get(config.template, config.language)
 
     def _next_question(
         self, template: InterviewTemplate, progress: _Progress, answer: str, notes: list[str]

@@ -677,7 +677,7 @@ PWNED = "hostile-template-ran"
         pytest.param("huge", b"# " + b"x" * (1024 * 1024), "larger than 1024 KiB", id="over-1MiB"),
     ],
 )
-def test_a_missing_or_malformed_template_is_refused_at_create(
+def test_a_malformed_template_is_refused_at_start_up_and_a_missing_one_at_create(
     container: Any,
     *,
     log_lines: list[str],
@@ -694,18 +694,21 @@ def test_a_missing_or_malformed_template_is_refused_at_create(
         (templates / f"{name}.yaml").write_bytes(content)
     container.config.interviewer.template_dirs.from_value([str(templates)])
     monkeypatch.chdir(tmp_path)
-    manager: SessionManager = container.session_manager()
     config = SessionConfig(template=name, resume_data=planted_resume())
-    # PyYAML's pure-Python scanner takes about a second to reach its recursion limit on a
-    # deeply nested flow sequence (bounded: the same for 5,000 or 500,000 levels).
+    # Every template file is checked when the container builds its catalog (with the
+    # manager), an unknown name at create_session. PyYAML's pure-Python scanner takes about
+    # a second to reach its recursion limit on a deeply nested flow sequence (bounded: the
+    # same for 5,000 or 500,000 levels).
     refused(
         container,
-        lambda: manager.create_session(config, user_id=new_user()),
+        lambda: container.session_manager().create_session(config, user_id=new_user()),
         InvalidInputError,
         fragment,
         within=10.0,
     )
     assert not (tmp_path / PWNED).exists(), "a tag in a template ran code"
+    container.config.interviewer.template_dirs.from_value([])
+    manager: SessionManager = container.session_manager()
     assert manager.list_sessions() == []
     manager.create_session(SessionConfig(), user_id=new_user())  # the built-in one still works
     assert_logs_clean(log_lines)
