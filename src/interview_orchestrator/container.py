@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from .access_manager import AccessManager, RateLimit
 from .catalog import YamlTemplateCatalog
+from .catalog.personas import YamlPersonaCatalog
 from .clock import utc_now
 from .communication import InProcessCommunicationManager
 from .communication.postgres import PostgresCommunicationManager
@@ -153,6 +154,10 @@ class Container(containers.DeclarativeContainer):
     templates = providers.Singleton(
         YamlTemplateCatalog, directories=settings.provided.interviewer.template_dirs
     )
+    #: Every persona file is read and checked when the interviewers are built (start-up).
+    personas = providers.Singleton(
+        YamlPersonaCatalog, directories=settings.provided.personas.directories
+    )
 
     # --- the OpenAI-compatible chat model: the key only from the environment; the client is
     # built on first use, so a container without a key builds and a session naming "openai"
@@ -167,7 +172,7 @@ class Container(containers.DeclarativeContainer):
 
     # --- AI providers, chosen per session by SessionConfig.ai_provider
     interviewers = providers.Dict(
-        offline=providers.Singleton(OfflineInterviewer, catalog=templates),
+        offline=providers.Singleton(OfflineInterviewer, catalog=templates, personas=personas),
         openai=providers.Singleton(
             LLMInterviewer,
             chat_model=chat_model,
@@ -175,6 +180,7 @@ class Container(containers.DeclarativeContainer):
             settings=settings.provided.openai,
             provider="openai",
             context_messages=settings.provided.interviewer.context_messages,
+            personas=personas,
         ),
     )
     evaluators = providers.Dict(

@@ -89,6 +89,7 @@ DEFAULT_TENANT: Final = "default"
 DEFAULT_LANGUAGE: Final = "en"
 DEFAULT_TEMPLATE: Final = "system_design"
 DEFAULT_PROVIDER: Final = "offline"
+DEFAULT_PERSONA: Final = "neutral"
 
 # Patterns are matched with ``fullmatch``: ``$`` would also match before a final newline.
 _NAME_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
@@ -359,6 +360,8 @@ class SessionConfig:
     #: The turn budget: after this many answered turns the interview ends by itself
     #: (``EndReason.TURN_LIMIT``). None: the deployment's default (``interviewer.max_turns``).
     max_turns: int | None = None
+    #: The interviewer persona (its tone; never the rubric or the scores), by name.
+    persona: str = DEFAULT_PERSONA
 
     def __post_init__(self) -> None:
         modes = self.enabled_modes
@@ -374,6 +377,7 @@ class SessionConfig:
         object.__setattr__(self, "language", parse_language(self.language, "language"))
         object.__setattr__(self, "ai_provider", _parse_name(self.ai_provider, "ai_provider"))
         object.__setattr__(self, "template", _parse_name(self.template, "template"))
+        object.__setattr__(self, "persona", _parse_name(self.persona, "persona"))
         if self.fallback_provider is not None:
             fallback = _parse_name(self.fallback_provider, "fallback_provider")
             if fallback == self.ai_provider:
@@ -420,6 +424,7 @@ class SessionConfig:
             "template": self.template,
             "language": self.language,
             "metadata": dict(self.metadata),
+            "persona": self.persona,
         }
         if self.fallback_provider is not None:
             data["fallback_provider"] = self.fallback_provider
@@ -446,6 +451,7 @@ class SessionConfig:
             "metadata",
             "fallback_provider",
             "max_turns",
+            "persona",
         }
         unknown = sorted(_preview(name) for name in set(data) - known)
         if unknown:

@@ -91,6 +91,11 @@ class SessionConfigOut(_OutModel):
         description="The turn budget: the interview ends by itself after this many answered "
         "turns; null: the deployment's default.",
     )
+    persona: str = Field(
+        default="neutral",
+        description="The interviewer persona: its tone ('warm', 'neutral', 'rigorous' or a "
+        "deployment's own), never the rubric or the scores.",
+    )
 
     @classmethod
     def from_domain(cls, config: SessionConfig) -> Self:
@@ -104,6 +109,7 @@ class SessionConfigOut(_OutModel):
             metadata=dict(config.metadata),
             fallback_provider=config.fallback_provider,
             max_turns=config.max_turns,
+            persona=config.persona,
         )
 
 

@@ -106,6 +106,12 @@ class InterviewerSettings(_Section):
     template_dirs: tuple[Path, ...] = ()
 
 
+class PersonaSettings(_Section):
+    #: Directories of ``<name>.yaml`` interviewer personas, read after the built-in ones (a
+    #: file named like a built-in persona replaces it); every file is checked at start-up.
+    directories: tuple[Path, ...] = ()
+
+
 class EvaluationSettings(_Section):
     #: A runner holds an evaluation for this long, renewing it every third while it works; an
     #: evaluation whose lease ran out (its process died) is taken over by another runner.
@@ -275,6 +281,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
     interviewer: InterviewerSettings = InterviewerSettings()
+    personas: PersonaSettings = PersonaSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
     worker: WorkerSettings = WorkerSettings()
     service: ServiceSettings = ServiceSettings()

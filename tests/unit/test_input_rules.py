@@ -148,7 +148,14 @@ def string_fields() -> list[str]:
 
 
 def test_the_generated_field_list_covers_every_text_field_of_the_config() -> None:
-    assert set(string_fields()) == {"ai_provider", "ai_model", "template", "fallback_provider"}
+    assert set(string_fields()) == {
+        "ai_provider",
+        "ai_model",
+        "template",
+        "fallback_provider",
+        "language",
+        "persona",
+    }
 
 
 @pytest.mark.parametrize("field", string_fields())

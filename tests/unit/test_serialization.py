@@ -203,6 +203,7 @@ def test_session_shape_carries_the_public_fields_of_the_session() -> None:
         "metadata": {"requisition": "R-118"},
         "fallback_provider": "offline",
         "max_turns": None,
+        "persona": "neutral",
     }
     assert data["started_at"] == "2026-03-01T09:01:00Z"
     assert data["ended_at"] is None

@@ -20,7 +20,7 @@ class CreateSessionIn(_Body):
         default_factory=dict,
         description="The session's configuration (`SessionConfig` fields: enabled_modes, "
         "ai_provider, ai_model, resume_data, duration_minutes, template, language, metadata, "
-        "fallback_provider, max_turns).",
+        "fallback_provider, max_turns, persona).",
     )
     user_id: str | None = Field(default=None, description="The candidate's id in your system.")
     session_id: str | None = Field(

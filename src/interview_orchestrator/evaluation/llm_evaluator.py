@@ -24,10 +24,11 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..interview_template import InterviewTemplate, Rubric
+from ..llm.language import report_language_instruction
 from ..llm.structured import InvalidAnswer, StructuredAnswer, ask_structured
 from ..llm.tokens import clip_tail_to_tokens, estimate_tokens
 from ..llm.transcript import CANDIDATE_MESSAGE, CANDIDATE_WHITEBOARD, message_json, to_json
-from ..models import DimensionScore, InterviewerNote, Message, Role
+from ..models import DimensionScore, InterviewerNote, Message, Role, SessionConfig
 from ..ports import (
     ChatMessage,
     ChatModel,
@@ -202,7 +203,7 @@ class LLMEvaluator:
         lines, clipped = self._transcript_lines(request.transcript)
         chat_request = ChatRequest(
             messages=(
-                ChatMessage("system", _instructions(template)),
+                ChatMessage("system", _instructions(template, request.session.config)),
                 ChatMessage("user", _material(lines, request.notes)),
             ),
             model=model,
@@ -390,7 +391,9 @@ def _dimension_score(
     return DimensionScore(dim_id, answer.score, evidence, answer.rationale)
 
 
-def _instructions(template: InterviewTemplate) -> str:
+def _instructions(template: InterviewTemplate, config: SessionConfig) -> str:
+    """The rubric and the rules: the same for every persona (the interviewer's tone is never
+    evidence), in the session's language for the report's text."""
     rubric = template.rubric
     dimensions = "\n".join(
         f"- `{d.id}`: {d.title} (weight {d.weight:.0%})\n"
@@ -415,6 +418,7 @@ Rules:
    style.
 5. "strengths" and "improvements": at most {MAX_ITEMS} short items each, specific to this
    interview. "summary": two to four sentences.
+6. {report_language_instruction(config)}
 
 Answer with only a JSON object: {{"dimensions": {{"<dimension id>": {{"score": 1-5 or null,
 "evidence": [seq, ...], "rationale": string}}, ...}}, "strengths": [string], "improvements":

@@ -21,7 +21,10 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from ..catalog.personas import YamlPersonaCatalog
+from ..errors import InvalidInputError
 from ..interview_template import InterviewTemplate
+from ..llm.language import interview_language_instruction
 from ..llm.structured import ask_structured
 from ..llm.tokens import (
     MESSAGE_OVERHEAD_TOKENS,
@@ -36,6 +39,7 @@ from ..llm.transcript import (
     to_json,
 )
 from ..models import Message, Role, SessionConfig
+from ..personas import DEFAULT_PERSONA, Persona, PersonaCatalog
 from ..ports import (
     ChatMessage,
     ChatModel,
@@ -202,7 +206,8 @@ class LLMInterviewer:
     """Implements ``AIInterviewer`` on a ``ChatModel`` (see the module docstring).
 
     ``context_messages`` is the size of the recent window the session manager passes; the
-    summary folds older turns before they can leave it.
+    summary folds older turns before they can leave it. The session's persona's instructions
+    (from ``personas``, the built-in ones by default) set the tone in the system prompt.
     """
 
     def __init__(
@@ -213,9 +218,11 @@ class LLMInterviewer:
         *,
         provider: str = "openai",
         context_messages: int = 20,
+        personas: PersonaCatalog | None = None,
     ) -> None:
         self._chat = chat_model
         self._catalog = catalog
+        self._personas = personas if personas is not None else YamlPersonaCatalog()
         self._settings = settings
         self._provider = provider
         self._window_size = context_messages
@@ -223,9 +230,10 @@ class LLMInterviewer:
         self._fold_at = max(self._keep_recent + 2, min(2 * self._keep_recent, context_messages - 2))
 
     def check_config(self, config: SessionConfig) -> None:
-        """The template must exist and the chat model be configured (an API key, say), so that
-        a session is refused at creation rather than in the middle of an interview."""
+        """The template and the persona must exist and the chat model be configured (an API
+        key, say), so that a session is refused at creation rather than mid-interview."""
         self._catalog.get(config.template)
+        self._personas.get(config.persona)
         self._chat.check_configured()
 
     def initialize(
@@ -322,6 +330,14 @@ class LLMInterviewer:
     def _template(self, context: InterviewContext) -> InterviewTemplate:
         return self._catalog.get(context.session.config.template)
 
+    def _persona(self, context: InterviewContext) -> Persona:
+        """The session's persona; one removed from the deployment since the session was
+        created gives way to the default, so that a running interview never breaks."""
+        try:
+            return self._personas.get(context.session.config.persona)
+        except InvalidInputError:
+            return self._personas.get(DEFAULT_PERSONA)
+
     def _advance_phase(
         self, template: InterviewTemplate, state: InterviewState, context: InterviewContext
     ) -> bool:
@@ -387,6 +403,7 @@ class LLMInterviewer:
         wrap_up: bool,
     ) -> str:
         config = context.session.config
+        persona = self._persona(context)
         duration_min = config.duration_minutes
         remaining_min = max(context.session.remaining_seconds_at(context.now), 0.0) / 60
         phase = template.phases[state.phase]
@@ -415,6 +432,10 @@ class LLMInterviewer:
         return f"""{template.persona}
 
 You are conducting a live interview: "{template.title}".
+
+Your manner ({persona.title}): {persona.instructions}
+
+Language: {interview_language_instruction(config)}
 
 How to behave:
 1. Ask one clear question at a time, building on the candidate's latest answer. Probe the

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeGuard
 
+from ..catalog.personas import YamlPersonaCatalog
+from ..errors import InvalidInputError
 from ..interview_template import (
     FollowUp,
     InterviewerPhrases,
@@ -23,6 +25,7 @@ from ..interview_template import (
     mentions,
 )
 from ..models import Message, Role, SessionConfig
+from ..personas import DEFAULT_PERSONA, Persona, PersonaCatalog, with_acknowledgement
 from ..ports import InterviewContext, InterviewerReply, TemplateCatalog
 from .phase_clock import read_phase_clock
 
@@ -41,15 +44,20 @@ class OfflineInterviewer:
     State (JSON): ``{"phase": int, "turns_in_phase": int, "asked": [id, ...], "skills": [...]}``
     where ``asked`` holds, in order, "opening", question and follow-up ids and "closing:<n>",
     and ``skills`` the résumé skills that some question of the template prefers.
+
+    The session's persona sets the wording (an acknowledgement before the next question) and
+    how many follow-ups a main question may get; ``personas`` defaults to the built-in ones.
     """
 
-    def __init__(self, catalog: TemplateCatalog) -> None:
+    def __init__(self, catalog: TemplateCatalog, personas: PersonaCatalog | None = None) -> None:
         self._catalog = catalog
+        self._personas = personas if personas is not None else YamlPersonaCatalog()
 
     def check_config(self, config: SessionConfig) -> None:
         """Raise the catalog's ``InvalidInputError`` if the template does not exist or has no
         question bank in the session's language (naming the languages it has)."""
         self._catalog.get(config.template, config.language)
+        self._personas.get(config.persona)
 
     def initialize(
         self, session_id: str, resume_data: Mapping[str, Any] | None, *, config: SessionConfig
@@ -86,7 +94,8 @@ class OfflineInterviewer:
         if clock.phase > progress.phase:
             progress.enter(clock.phase)
 
-        text = self._next_question(template, progress, answer, notes)
+        persona = self._persona(context)
+        text = self._next_question(template, progress, answer, notes, persona)
         if text is None:
             notes.append("all questions asked")
             return InterviewerReply(
@@ -105,6 +114,9 @@ class OfflineInterviewer:
             else:
                 transition = template.phrases.next_phase.format(title=phase.title)
             text = f"{transition} {text}"
+        if answer.strip():
+            acknowledgement = persona.acknowledgement(len(progress.asked), template.language)
+            text = with_acknowledgement(acknowledgement, text)
         return InterviewerReply(
             text, progress.to_state(), tuple(notes), phase=template.phases[progress.phase].id
         )
@@ -113,15 +125,28 @@ class OfflineInterviewer:
         config = context.session.config
         return self._catalog.get(config.template, config.language)
 
+    def _persona(self, context: InterviewContext) -> Persona:
+        """The session's persona; one removed from the deployment since the session was
+        created gives way to the default, so that a running interview never breaks."""
+        try:
+            return self._personas.get(context.session.config.persona)
+        except InvalidInputError:
+            return self._personas.get(DEFAULT_PERSONA)
+
     def _next_question(
-        self, template: InterviewTemplate, progress: _Progress, answer: str, notes: list[str]
+        self,
+        template: InterviewTemplate,
+        progress: _Progress,
+        answer: str,
+        notes: list[str],
+        persona: Persona,
     ) -> str | None:
         """Pick (and record) the next text to say, advancing phases as budgets run out."""
         last = len(template.phases) - 1
         while True:
             phase = template.phases[progress.phase]
             if progress.turns_in_phase < phase.max_turns:
-                probed = _triggered_follow_up(phase, progress, answer)
+                probed = _triggered_follow_up(phase, progress, answer, persona.follow_up_depth)
                 if probed is not None:
                     follow_up, trigger = probed
                     progress.ask(follow_up.id)
@@ -198,11 +223,14 @@ class _Progress:
 
 
 def _triggered_follow_up(
-    phase: Phase, progress: _Progress, answer: str
+    phase: Phase, progress: _Progress, answer: str, depth: int
 ) -> tuple[FollowUp, str] | None:
-    """The first unasked follow-up of the phase's last main question the answer triggers."""
+    """The first unasked follow-up of the phase's last main question the answer triggers,
+    unless that question already had ``depth`` follow-ups (the persona's depth)."""
     question = progress.last_main_question(phase)
     if question is None or not answer:
+        return None
+    if sum(1 for f in question.follow_ups if f.id in progress.asked) >= depth:
         return None
     for follow_up in question.follow_ups:
         if follow_up.id in progress.asked:
