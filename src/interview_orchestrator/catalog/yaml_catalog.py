@@ -75,6 +75,8 @@ class YamlTemplateCatalog:
         """Load every template in every language; ``InvalidInputError`` for the first bad file."""
         for name, family in sorted(self._families().items()):
             default = self._load_default(name, family)
+            for language in sorted(family.variants):
+                self._load_variant(name, language, family, default)
             for language in _languages(default, family):
                 self.get(name, language)
 
@@ -192,7 +194,7 @@ def _template_files(directory: TemplateFile) -> list[TemplateFile]:
         entry
         for entry in entries
         if entry.name.endswith(TEMPLATE_SUFFIX)
-        and _NAME_PATTERN.match(entry.name.removesuffix(TEMPLATE_SUFFIX))
+        and _NAME_PATTERN.match(_split_file_name(entry.name)[0])
     ]
 
 
