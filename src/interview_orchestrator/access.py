@@ -61,6 +61,7 @@ class Capability(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     READ_STATS = "read_stats"
     READ_EVENTS = "read_events"
+    READ_CATALOG = "read_catalog"  # the templates (and personas) on offer
 
 
 #: principal role -> what it may do. Keys act within their tenant; links on their session only.
@@ -75,6 +76,7 @@ GRANTS: Final[Mapping[str, frozenset[Capability]]] = MappingProxyType(
                 Capability.READ_TRANSCRIPT,
                 Capability.READ_EVALUATION,
                 Capability.READ_EVENTS,
+                Capability.READ_CATALOG,
             }
         ),
         LinkKind.CANDIDATE.value: frozenset(

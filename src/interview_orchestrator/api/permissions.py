@@ -47,6 +47,8 @@ ROUTE_CAPABILITIES: Final[Mapping[tuple[str, str], Capability | None]] = Mapping
         ("GET", "/stats"): Capability.READ_STATS,
         ("GET", "/sessions/{session_id}/events"): Capability.READ_EVENTS,
         ("WEBSOCKET", "/sessions/{session_id}/events"): Capability.READ_EVENTS,
+        ("GET", "/templates"): Capability.READ_CATALOG,
+        ("GET", "/templates/{name}"): Capability.READ_CATALOG,
     }
 )
 

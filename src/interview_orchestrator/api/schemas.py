@@ -3,11 +3,13 @@ shapes are the library's public serialisers (``interview_orchestrator.serializat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..access import MAX_LINK_MINUTES, MIN_LINK_MINUTES, LinkKind
+from ..interview_template import InterviewTemplate
 from ..serialization import EvaluationReportOut, MessageOut, SessionOut, UtcDatetime
 
 
@@ -117,3 +119,111 @@ class Problem(BaseModel):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+
+
+# --------------------------------------------------------------------------- template catalog
+
+
+class TemplatePhaseSummaryOut(BaseModel):
+    id: str
+    title: str
+    share: float = Field(description="The share of the interview's time (all add up to 1).")
+
+
+class TemplateDimensionSummaryOut(BaseModel):
+    id: str
+    title: str
+    weight: float = Field(description="The dimension's weight in the overall score (sum 1).")
+
+
+class TemplateSummaryOut(BaseModel):
+    """A template on offer: a session names it in its configuration (`template`)."""
+
+    name: str = Field(description="What a session's `template` is set to.")
+    title: str
+    version: str
+    languages: list[str] = Field(
+        description="The languages it has a version in (BCP 47 tags; a session's `language`)."
+    )
+    rubric_version: str
+    phases: list[TemplatePhaseSummaryOut]
+    dimensions: list[TemplateDimensionSummaryOut]
+
+    @classmethod
+    def from_template(
+        cls, template: InterviewTemplate, languages: Sequence[str]
+    ) -> TemplateSummaryOut:
+        return cls(
+            name=template.name,
+            title=template.title,
+            version=template.version,
+            languages=list(languages),
+            rubric_version=template.rubric.version,
+            phases=[
+                TemplatePhaseSummaryOut(id=p.id, title=p.title, share=p.share)
+                for p in template.phases
+            ],
+            dimensions=[
+                TemplateDimensionSummaryOut(id=d.id, title=d.title, weight=d.weight)
+                for d in template.rubric.dimensions
+            ],
+        )
+
+
+class TemplateList(BaseModel):
+    items: list[TemplateSummaryOut] = Field(description="Every template, by name.")
+
+
+class TemplatePhaseOut(TemplatePhaseSummaryOut):
+    max_turns: int = Field(description="At most this many main questions in the phase.")
+    question_count: int = Field(description="How many questions the phase draws from.")
+
+
+class TemplateDimensionOut(TemplateDimensionSummaryOut):
+    levels: dict[str, str] = Field(
+        description='What a score of 1 to 5 looks like, by score ("1" to "5").'
+    )
+
+
+class TemplateOut(BaseModel):
+    """A template in one language: its phases and its rubric (the questions are counted,
+    not quoted)."""
+
+    name: str
+    title: str
+    version: str
+    language: str = Field(description="The language of this version (BCP 47).")
+    languages: list[str] = Field(description="Every language the template has a version in.")
+    rubric_version: str
+    phases: list[TemplatePhaseOut]
+    dimensions: list[TemplateDimensionOut]
+
+    @classmethod
+    def from_template(cls, template: InterviewTemplate, languages: Sequence[str]) -> TemplateOut:
+        return cls(
+            name=template.name,
+            title=template.title,
+            version=template.version,
+            language=template.language,
+            languages=list(languages),
+            rubric_version=template.rubric.version,
+            phases=[
+                TemplatePhaseOut(
+                    id=p.id,
+                    title=p.title,
+                    share=p.share,
+                    max_turns=p.max_turns,
+                    question_count=len(p.questions),
+                )
+                for p in template.phases
+            ],
+            dimensions=[
+                TemplateDimensionOut(
+                    id=d.id,
+                    title=d.title,
+                    weight=d.weight,
+                    levels={str(level): words for level, words in sorted(d.levels.items())},
+                )
+                for d in template.rubric.dimensions
+            ],
+        )

@@ -18,7 +18,6 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import InvalidInputError
 from ..interview_template import InterviewTemplate
 from ..ports import TemplateCatalog
 from .app import app, container_of, stdout_console
@@ -45,7 +44,7 @@ def list_templates(ctx: typer.Context, output: OutputFormat = ReportFormat.TABLE
     """List the templates, by name: title, version, languages, and how many phases and
     rubric dimensions each has. A session names one in its configuration (``template``)."""
     catalog = _catalog(ctx)
-    templates = [(catalog.get(name), _languages(catalog, name)) for name in catalog.names()]
+    templates = [(catalog.get(name), catalog.languages(name)) for name in catalog.names()]
     if output is ReportFormat.JSON:
         summaries = [template_summary(t, languages) for t, languages in templates]
         typer.echo(json.dumps(summaries, indent=2, ensure_ascii=False))
@@ -70,35 +69,13 @@ def show_template(
     """Show a template: its phases (share of the time, turns, questions) and its rubric
     (each dimension's weight and what a score of 1 to 5 looks like)."""
     catalog = _catalog(ctx)
-    template = _get(catalog, name, language)
-    languages = _languages(catalog, template.name)
+    template = catalog.get(name, language)
+    languages = catalog.languages(template.name)
     if output is ReportFormat.JSON:
         detail = template_detail(template, languages)
         typer.echo(json.dumps(detail, indent=2, ensure_ascii=False))
         return
     stdout_console().print(_template_view(template, languages))
-
-
-def _languages(catalog: TemplateCatalog, name: str) -> list[str]:
-    languages = getattr(catalog, "languages", None)
-    return list(languages(name)) if callable(languages) else ["en"]
-
-
-def _get(catalog: TemplateCatalog, name: str, language: str) -> InterviewTemplate:
-    if callable(getattr(catalog, "languages", None)):
-        get: Any = catalog.get
-        template: InterviewTemplate = get(name, language=language)
-        return template
-    template = catalog.get(name)
-    if language != "en":
-        raise InvalidInputError(
-            f"interview template {name!r} has no language {language!r}; its languages: en"
-        )
-    return template
-
-
-def _language_of(template: InterviewTemplate) -> str:
-    return str(getattr(template, "language", "en"))
 
 
 # --------------------------------------------------------------------------- JSON shapes
@@ -130,7 +107,7 @@ def template_detail(template: InterviewTemplate, languages: Sequence[str]) -> di
         "name": template.name,
         "title": template.title,
         "version": template.version,
-        "language": _language_of(template),
+        "language": template.language,
         "languages": list(languages),
         "rubric_version": template.rubric.version,
         "phases": [
@@ -190,7 +167,7 @@ def _templates_table(templates: Sequence[tuple[InterviewTemplate, Sequence[str]]
 def _template_view(template: InterviewTemplate, languages: Sequence[str]) -> Group:
     heading = Text.assemble(
         (template.title, "bold"),
-        f"  {template.name} {template.version}, in {_language_of(template)} ",
+        f"  {template.name} {template.version}, in {template.language} ",
         (f"(languages: {', '.join(languages)})", "dim"),
     )
     phases = _table("phase", "share", "max turns", "questions")

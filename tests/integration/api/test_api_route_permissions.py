@@ -56,6 +56,8 @@ DESIGN_WHO: Final[dict[Route, frozenset[str]]] = {
     ("POST", "/sessions/{session_id}/links"): OPERATORS,
     ("DELETE", "/links/{link_id}"): OPERATORS,
     ("GET", "/stats"): OPERATORS,
+    ("GET", "/templates"): frozenset(KEYS),
+    ("GET", "/templates/{name}"): frozenset(KEYS),
 }
 PUBLIC: Final = frozenset(
     route for route, capability in ROUTE_CAPABILITIES.items() if not capability
@@ -162,7 +164,7 @@ def test_each_caller_gets_the_answer_the_design_gives(
     """Served: 2xx, or 409 when the session's state refuses it; refused: 401 for a missing or
     bad token, 403 for a role or link that may not do this."""
     sid = callers.ended_session() if route in NEEDS_ENDED else callers.session()
-    ids = {"session_id": sid}
+    ids = {"session_id": sid, "name": "system_design"}
     wrong: list[str] = []
     for caller in every_caller(callers, sid):
         ids["link_id"] = callers.link_with_id(sid)[0]  # a fresh link to revoke

@@ -82,6 +82,23 @@ def test_show_as_json_gives_each_dimensions_five_levels(container: Any) -> None:
     assert dimension["levels"]["1"].startswith("Starts designing without clarifying")
 
 
+def test_show_with_a_language_gives_that_version_with_the_same_weights(container: Any) -> None:
+    german = json.loads(
+        run(
+            container, "templates", "show", "system_design", "--language", "de", "--format", "json"
+        ).stdout
+    )
+    english = json.loads(
+        run(container, "templates", "show", "system_design", "--format", "json").stdout
+    )
+    assert german["language"] == "de"
+    assert german["title"] != english["title"]
+    assert {"de", "en"} <= set(german["languages"])
+    assert [(d["id"], d["weight"]) for d in german["dimensions"]] == [
+        (d["id"], d["weight"]) for d in english["dimensions"]
+    ]
+
+
 def test_show_prints_phases_and_each_dimensions_weight_and_levels(container: Any) -> None:
     result = run(container, "templates", "show", "system_design")
     assert result.exit_code == 0, result.output

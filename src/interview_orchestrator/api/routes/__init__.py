@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import evaluations, events, health, links, messages, sessions, stats, webhooks
+from . import evaluations, events, health, links, messages, sessions, stats, templates, webhooks
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -13,4 +13,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks.router,
     stats.router,
     events.router,
+    templates.router,
 )
