@@ -48,6 +48,7 @@ from ..ports import (
     InterviewerReply,
     ResponseSchema,
     TemplateCatalog,
+    template_in_language,
 )
 from ..settings import LLMSettings
 from .phase_clock import read_phase_clock
@@ -232,14 +233,14 @@ class LLMInterviewer:
     def check_config(self, config: SessionConfig) -> None:
         """The template and the persona must exist and the chat model be configured (an API
         key, say), so that a session is refused at creation rather than mid-interview."""
-        self._catalog.get(config.template)
+        template_in_language(self._catalog, config.template, config.language)
         self._personas.get(config.persona)
         self._chat.check_configured()
 
     def initialize(
         self, session_id: str, resume_data: Mapping[str, Any] | None, *, config: SessionConfig
     ) -> Mapping[str, Any]:
-        self._catalog.get(config.template)
+        template_in_language(self._catalog, config.template, config.language)
         return InterviewState().to_state()
 
     def opening_question(self, context: InterviewContext) -> InterviewerReply:
@@ -328,7 +329,10 @@ class LLMInterviewer:
     # ------------------------------------------------------------------ internals
 
     def _template(self, context: InterviewContext) -> InterviewTemplate:
-        return self._catalog.get(context.session.config.template)
+        """The template's version in the session's language if it has one; else the model
+        works from the English one and translates (the language instruction says so)."""
+        config = context.session.config
+        return template_in_language(self._catalog, config.template, config.language)
 
     def _persona(self, context: InterviewContext) -> Persona:
         """The session's persona; one removed from the deployment since the session was

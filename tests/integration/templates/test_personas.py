@@ -242,3 +242,33 @@ def test_the_evaluators_request_carries_the_language_and_no_persona(
     for name in PERSONAS.names():
         assert all(PERSONAS.get(name).instructions not in r.text for r in evaluations)
     assert reports[0].overall_score == reports[1].overall_score is not None
+
+
+def test_a_german_session_asks_the_interviewer_and_the_evaluator_for_german(
+    container: Container, scripted_openai_server: ScriptedOpenAIServer
+) -> None:
+    scripted_openai_server.connect(container)
+    scripted_openai_server.handler = plausible_responder
+    manager = container.session_manager()
+    config = SessionConfig(ai_provider="openai", language="de", persona="warm")
+    session = manager.create_session(config)
+    manager.start_session(session.id)
+    manager.send_message(session.id, ANSWER)
+    manager.end_session(session.id)
+
+    turns, evaluations = interviewer_and_evaluator_requests(scripted_openai_server)
+    german_title = container.templates().get("system_design", "de").title
+    assert all("Conduct the interview in German (de)" in system_prompt(r) for r in turns)
+    assert german_title in system_prompt(turns[0])
+    assert "Write the report's text" in system_prompt(evaluations[0])
+    assert "German (de)" in system_prompt(evaluations[0])
+
+
+def test_a_german_offline_interview_acknowledges_in_german(manager: SessionManager) -> None:
+    session = manager.create_session(SessionConfig(language="de", persona="warm"))
+    manager.start_session(session.id)
+    manager.send_message(session.id, "Kurze URLs, Weiterleitung und Statistiken.")
+
+    reply = manager.get_transcript(session.id)[-1].content
+    german = PERSONAS.get("warm").acknowledgements["de"]
+    assert any(reply.startswith(phrase + " ") for phrase in german), reply
