@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from interview_orchestrator import (
     Container,
@@ -20,6 +21,8 @@ from interview_orchestrator import (
     SessionConfig,
     SessionManager,
 )
+from interview_orchestrator.api import create_app
+from interview_orchestrator.api.app import API_PREFIX
 from interview_orchestrator.catalog.personas import YamlPersonaCatalog
 from interview_orchestrator.evaluation.rubric_evaluator import RubricEvaluator
 from interview_orchestrator.ports import EvaluationRequest
@@ -272,3 +275,38 @@ def test_a_german_offline_interview_acknowledges_in_german(manager: SessionManag
     reply = manager.get_transcript(session.id)[-1].content
     german = PERSONAS.get("warm").acknowledgements["de"]
     assert any(reply.startswith(phrase + " ") for phrase in german), reply
+
+
+# ---------------------------------------------------------------------- the service
+
+
+@pytest.fixture
+def api(container: Container) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    token = container.access_manager().create_key("admin of acme", "admin", "acme")[1]
+    with TestClient(create_app(container)) as client:
+        yield client, {"Authorization": f"Bearer {token}"}
+
+
+def test_the_service_stores_and_returns_the_sessions_persona(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, headers = api
+    created = client.post(
+        f"{API_PREFIX}/sessions", json={"config": {"persona": "rigorous"}}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    shown = client.get(f"{API_PREFIX}/sessions/{created.json()['id']}", headers=headers)
+    assert shown.json()["config"]["persona"] == "rigorous"
+
+
+def test_the_service_refuses_an_unknown_persona_as_a_problem_naming_the_personas(
+    api: tuple[TestClient, dict[str, str]], manager: SessionManager
+) -> None:
+    client, headers = api
+    refused = client.post(
+        f"{API_PREFIX}/sessions", json={"config": {"persona": "grumpy"}}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "neutral, rigorous, warm" in refused.json()["detail"]
+    assert manager.list_sessions() == []
