@@ -49,6 +49,7 @@ ROUTE_CAPABILITIES: Final[Mapping[tuple[str, str], Capability | None]] = Mapping
         ("WEBSOCKET", "/sessions/{session_id}/events"): Capability.READ_EVENTS,
         ("GET", "/templates"): Capability.READ_CATALOG,
         ("GET", "/templates/{name}"): Capability.READ_CATALOG,
+        ("GET", "/personas"): Capability.READ_CATALOG,
     }
 )
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..access import MAX_LINK_MINUTES, MIN_LINK_MINUTES, LinkKind
 from ..interview_template import InterviewTemplate
+from ..personas import Persona
 from ..serialization import EvaluationReportOut, MessageOut, SessionOut, UtcDatetime
 
 
@@ -227,3 +228,28 @@ class TemplateOut(BaseModel):
                 for d in template.rubric.dimensions
             ],
         )
+
+
+class PersonaOut(BaseModel):
+    """An interviewer persona on offer: a session names it in its configuration (`persona`).
+    It sets the interviewer's manner, never the rubric or the scores."""
+
+    name: str = Field(description="What a session's `persona` is set to.")
+    title: str
+    description: str = Field(description="The interviewer's manner, in a sentence.")
+    follow_up_depth: int = Field(
+        description="How many follow-ups per question the offline interviewer may ask (0-3)."
+    )
+
+    @classmethod
+    def from_persona(cls, persona: Persona) -> PersonaOut:
+        return cls(
+            name=persona.name,
+            title=persona.title,
+            description=persona.description,
+            follow_up_depth=persona.follow_up_depth,
+        )
+
+
+class PersonaList(BaseModel):
+    items: list[PersonaOut] = Field(description="Every persona, by name.")

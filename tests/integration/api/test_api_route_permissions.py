@@ -58,6 +58,7 @@ DESIGN_WHO: Final[dict[Route, frozenset[str]]] = {
     ("GET", "/stats"): OPERATORS,
     ("GET", "/templates"): frozenset(KEYS),
     ("GET", "/templates/{name}"): frozenset(KEYS),
+    ("GET", "/personas"): frozenset(KEYS),
 }
 PUBLIC: Final = frozenset(
     route for route, capability in ROUTE_CAPABILITIES.items() if not capability

@@ -1,5 +1,5 @@
-"""``GET /templates`` and ``GET /templates/{name}``: the catalog a platform offers its users,
-read with any API key, never with a session's link."""
+"""``GET /templates``, ``GET /templates/{name}`` and ``GET /personas``: the catalog a platform
+offers its users, read with any API key, never with a session's link."""
 
 from __future__ import annotations
 
@@ -122,3 +122,19 @@ def test_a_custom_template_directory_is_offered(database_url: str, tmp_path: Pat
         assert response.json()["name"] == "billing"
     finally:
         custom.shutdown_resources()
+
+
+def test_the_personas_on_offer_are_listed_with_their_manner(
+    client: TestClient, callers: Callers
+) -> None:
+    response = client.get(f"{API}/personas", headers=bearer(callers.key("reviewer")))
+    assert response.status_code == 200
+    personas = {item["name"]: item for item in response.json()["items"]}
+    assert {"warm", "neutral", "rigorous"} <= set(personas)
+    assert personas["warm"]["description"].strip()
+    assert personas["rigorous"]["follow_up_depth"] > personas["warm"]["follow_up_depth"]
+
+
+def test_a_candidates_link_may_not_list_the_personas(client: TestClient, callers: Callers) -> None:
+    token = callers.link(callers.session(), "candidate")
+    assert client.get(f"{API}/personas", headers=bearer(token)).status_code == 403

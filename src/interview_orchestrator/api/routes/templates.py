@@ -1,6 +1,7 @@
-"""The template catalog: the kinds of interview a platform can offer, with their languages,
-phases and rubrics, so that whoever creates a session can choose its ``template`` (and
-``language``). Any API key may read it; a session's link may not (it has its session)."""
+"""The catalog: the kinds of interview a platform can offer, with their languages, phases and
+rubrics, and the interviewer personas, so that whoever creates a session can choose its
+``template``, ``language`` and ``persona``. Any API key may read it; a session's link may not
+(it has its session)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Path, Query, Request
 
 from ...errors import ResourceNotFoundError
+from ...personas import PersonaCatalog
 from ...ports import TemplateCatalog
 from ..deps import container_of, run_sync
 from ..permissions import Authorized
-from ..schemas import TemplateList, TemplateOut, TemplateSummaryOut
+from ..schemas import PersonaList, PersonaOut, TemplateList, TemplateOut, TemplateSummaryOut
 
-router = APIRouter(tags=["templates"])
+router = APIRouter(tags=["catalog"])
 
 #: A name longer than any template's is quoted cut short in the error.
 _QUOTED_CHARS: Final = 64
@@ -78,3 +80,18 @@ async def get_template(
         return TemplateOut.from_template(catalog.get(name, language), catalog.languages(name))
 
     return await run_sync(request, detail)
+
+
+@router.get(
+    "/personas",
+    response_model=PersonaList,
+    summary="The interviewer personas on offer: the interviewer's manner, never the scores",
+)
+async def list_personas(request: Request, principal: Authorized) -> PersonaList:
+    container = container_of(request)
+
+    def personas() -> list[PersonaOut]:
+        catalog: PersonaCatalog = container.personas()  # read from its files when first built
+        return [PersonaOut.from_persona(catalog.get(name)) for name in catalog.names()]
+
+    return PersonaList(items=await run_sync(request, personas))
