@@ -4,9 +4,13 @@ refused when the container builds its catalog (the library and the command line)
 
 from __future__ import annotations
 
+import io
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from interview_orchestrator import (
@@ -17,8 +21,11 @@ from interview_orchestrator import (
     SessionConfig,
     SessionManager,
 )
+from interview_orchestrator.archive import export_sessions, import_sessions, purge_sessions
 from interview_orchestrator.catalog.yaml_catalog import builtin_templates_directory
 from interview_orchestrator.cli import app
+from interview_orchestrator.ports import SessionFilter
+from interview_orchestrator.store.schema import SESSIONS
 
 GERMAN = SessionConfig(language="de", resume_data={"skills": ["python"]})
 
@@ -104,6 +111,36 @@ def test_an_offline_session_in_a_language_without_a_bank_is_refused_at_create(
     with pytest.raises(InvalidInputError, match=r"no 'fr' version; its languages: de, en"):
         manager.create_session(SessionConfig(language="fr"))
     assert manager.list_sessions() == []
+
+
+def test_a_session_stored_before_languages_existed_reads_as_english(
+    container: Container, manager: SessionManager
+) -> None:
+    session = manager.create_session(SessionConfig())
+    engine = container.engine()
+    with engine.begin() as conn:
+        stored = conn.execute(select(SESSIONS.c.config).where(SESSIONS.c.id == session.id))
+        config = dict(stored.scalar_one())
+        assert config.pop("language") == "en"
+        conn.execute(update(SESSIONS).where(SESSIONS.c.id == session.id).values(config=config))
+    assert manager.get_session(session.id).config.language == "en"
+
+
+def test_an_exported_german_session_is_imported_in_german(
+    container: Container, manager: SessionManager
+) -> None:
+    session_id, _ = german_interview(manager, STRONG[:2])
+    manager.end_session(session_id)
+    archive = container.session_archive()
+    out = io.BytesIO()
+    export_sessions(archive, SessionFilter(session_id=session_id), out)
+    assert json.loads(out.getvalue())["session"]["config"]["language"] == "de"
+    purge_sessions(archive, timedelta(0))
+    assert manager.list_sessions() == []
+
+    import_sessions(archive, out.getvalue().splitlines(keepends=True))
+
+    assert manager.get_session(session_id).config.language == "de"
 
 
 # --------------------------------------------------------------------------- start-up checks
