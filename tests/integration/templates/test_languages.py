@@ -93,6 +93,11 @@ def test_german_answers_trigger_the_german_follow_ups(
     assert replies[2].endswith(texts["req_scale_estimates"])
 
 
+def test_the_interviewer_moves_to_the_next_phase_in_german(manager: SessionManager) -> None:
+    _, replies = german_interview(manager, STRONG[:4])
+    assert replies[3].startswith("Kommen wir zum nächsten Teil: Grobentwurf. Skizzieren Sie")
+
+
 def test_a_strong_german_answer_scores_above_a_weak_one(manager: SessionManager) -> None:
     strong_id, _ = german_interview(manager, STRONG)
     weak_id, _ = german_interview(manager, WEAK)

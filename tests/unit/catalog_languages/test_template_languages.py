@@ -229,3 +229,15 @@ def test_a_broken_language_version_is_refused_when_the_catalog_is_built(
     message = refusal([tmp_path])
     assert f"template file {path} is invalid" in message
     assert "opening: must not be empty" in message
+
+
+def test_phrases_may_name_only_the_phase_title(tmp_path: Path) -> None:
+    data = {**builtin_data(), "name": "billing", "phrases": {"next_phase": "Now {phase}."}}
+    write(tmp_path, "billing.yaml", data)
+    assert "next_phase may contain no braces but the placeholder {title}" in refusal([tmp_path])
+
+
+def test_a_template_without_phrases_speaks_english_between_questions() -> None:
+    assert BUILTIN.get("system_design").phrases.next_phase == (
+        "Let's move on to the next part: {title}."
+    )
