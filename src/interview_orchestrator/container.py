@@ -290,7 +290,7 @@ class Container(containers.DeclarativeContainer):
         (the fields set on a ``Settings``, or a mapping of sections), the sections given by
         name (``openai={"model": "gpt-4o-mini"}``), then ``database_url`` (short for
         ``database={"url": ...}``). A bad value fails here with ``InvalidInputError`` naming
-        its key, and so does a bad template file (naming the file, the line and the field).
+        its key, and so does a bad template or persona file (naming the file and the field).
         """
         container = cls()
         for path in config_files:
@@ -306,4 +306,5 @@ class Container(containers.DeclarativeContainer):
             container.config.from_dict(explicit)
         container.settings()
         container.templates()  # every template file validated now, not mid-interview
+        container.personas()  # and every persona file
         return container

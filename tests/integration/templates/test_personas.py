@@ -179,19 +179,6 @@ def test_a_persona_from_the_settings_directory_runs_an_interview_without_follow_
     assert follow_ups_asked(custom_container, session_id) == 0
 
 
-def test_a_bad_persona_file_stops_the_start_up_naming_the_file_and_the_field(
-    custom_container: Container, persona_directory: Path
-) -> None:
-    bad = persona_directory / "loud.yaml"
-    bad.write_text(
-        "name: loud\ntitle: Loud\ndescription: d\ninstructions: i\nfollow_up_depth: 9\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(InvalidInputError) as caught:
-        custom_container.session_manager()
-    assert str(bad) in str(caught.value) and "follow_up_depth" in str(caught.value)
-
-
 # ---------------------------------------------------------------------- the openai provider
 
 
@@ -310,3 +297,15 @@ def test_the_service_refuses_an_unknown_persona_as_a_problem_naming_the_personas
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert "neutral, rigorous, warm" in refused.json()["detail"]
     assert manager.list_sessions() == []
+
+
+def test_a_container_configured_with_a_bad_persona_file_is_refused_when_built(
+    database_url: str, persona_directory: Path
+) -> None:
+    bad = persona_directory / "loud.yaml"
+    bad.write_text("name: loud\ntitle: Loud\ndescription: d\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError) as caught:
+        Container.from_settings(
+            database_url=database_url, personas={"directories": [str(persona_directory)]}
+        )
+    assert str(bad) in str(caught.value) and "instructions" in str(caught.value)
