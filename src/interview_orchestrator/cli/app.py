@@ -182,6 +182,7 @@ def build_container(
         container.config.logging.level.from_value(log_level)
     container.settings()
     container.templates()  # a bad template file stops every command, before any work
+    container.personas()  # and so does a bad persona file
     if not log_errors:
         container.logger.override(providers.Singleton(_command_line_logger, container))
     return container

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from interview_orchestrator import (
     Container,
@@ -24,6 +25,7 @@ from interview_orchestrator import (
 from interview_orchestrator.api import create_app
 from interview_orchestrator.api.app import API_PREFIX
 from interview_orchestrator.catalog.personas import YamlPersonaCatalog
+from interview_orchestrator.cli import app
 from interview_orchestrator.evaluation.rubric_evaluator import RubricEvaluator
 from interview_orchestrator.ports import EvaluationRequest
 from interview_orchestrator.testing import (
@@ -309,3 +311,22 @@ def test_a_container_configured_with_a_bad_persona_file_is_refused_when_built(
             database_url=database_url, personas={"directories": [str(persona_directory)]}
         )
     assert str(bad) in str(caught.value) and "instructions" in str(caught.value)
+
+
+def test_a_bad_persona_file_stops_a_command_with_one_line_naming_the_file_and_the_field(
+    sqlite_url: str, persona_directory: Path, tmp_path: Path
+) -> None:
+    bad = persona_directory / "loud.yaml"
+    bad.write_text(
+        "name: loud\ntitle: Loud\ndescription: d\ninstructions: i\nfollow_up_depth: 9\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(f"personas:\n  directories: [{persona_directory}]\n", encoding="utf-8")
+
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "--database-url", sqlite_url, "templates", "list"]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("error: persona file ") and result.output.count("\n") == 1
+    assert str(bad) in result.output and "follow_up_depth" in result.output
