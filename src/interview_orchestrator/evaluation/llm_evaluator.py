@@ -41,7 +41,7 @@ from ..ports import (
 from ..settings import LLMSettings
 from .citations import check_citations, message_roles
 
-PROMPT_VERSION: Final = "evaluator-2026.11.1"
+PROMPT_VERSION: Final = "evaluator-2026.11.2"
 METHOD: Final = "llm-rubric"
 MAX_ITEMS: Final = 6
 MAX_ITEM_CHARS: Final = 500

@@ -53,7 +53,7 @@ from ..ports import (
 from ..settings import LLMSettings
 from .phase_clock import read_phase_clock
 
-PROMPT_VERSION: Final = "interviewer-2026.11.1"
+PROMPT_VERSION: Final = "interviewer-2026.11.2"
 #: With less than this left (or once the clock reaches the last phase) the interviewer wraps up.
 WRAP_UP_SECONDS: Final = 180.0
 MAX_REPLY_CHARS: Final = 4000
