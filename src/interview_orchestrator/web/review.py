@@ -37,6 +37,7 @@ from ..models import (
     SessionEvent,
     SessionStatus,
 )
+from ..ports import template_in_language
 from ..session_manager import SessionManager
 from .pages import link_for, render
 
@@ -171,7 +172,8 @@ def read_report(manager: SessionManager, templates: Any, session_id: str, now: d
     template: InterviewTemplate | None = None
     template_error = None
     try:
-        template = templates.get(session.config.template)
+        # The session's language version: its phases and dimensions as the candidate met them.
+        template = template_in_language(templates, session.config.template, session.config.language)
     except InterviewPlatformError as exc:
         template_error = str(exc)
     messages = tuple(message_view(m) for m in transcript)
