@@ -10,7 +10,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
@@ -460,6 +460,28 @@ class SessionConfig:
                 f"unknown session config field(s): {shown}; known: {', '.join(sorted(known))}"
             )
         return cls(**{k: v for k, v in data.items()})
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> SessionConfig:
+        """A config as the store wrote it (``to_dict``, validated when it was created), built
+        without validating it again: re-checking every name and copying the résumé and the
+        metadata cost more than reading the row. Fields missing from older rows get their
+        defaults; an unknown field, or modes that are not modes, are refused as stored data
+        that cannot be read."""
+        if not _CONFIG_FIELDS.issuperset(data):
+            return cls.from_dict(data)  # refuses the unknown field(s), naming them
+        config = object.__new__(cls)
+        values = {**_CONFIG_DEFAULTS, "metadata": {}, **data}
+        values["enabled_modes"] = tuple(CommunicationMode(m) for m in values["enabled_modes"])
+        for name, value in values.items():
+            object.__setattr__(config, name, value)
+        return config
+
+
+_CONFIG_FIELDS: Final = frozenset(f.name for f in fields(SessionConfig))
+_CONFIG_DEFAULTS: Final = {
+    f.name: f.default for f in fields(SessionConfig) if f.default is not MISSING
+}
 
 
 #: A BCP 47 tag as used here: a lower-case language (2-3 letters) and an optional upper-case

@@ -44,10 +44,12 @@ class TransitionResult:
 @dataclass(frozen=True)
 class TurnStart:
     """A turn claimed: the candidate's stored message and the recent messages (ending with
-    it) that the interviewer sees, read in the same transaction."""
+    it) that the interviewer sees, read in the same transaction — and, from ``begin_turn``,
+    the session as that transaction read it before the claim."""
 
     candidate: Message
     recent: tuple[Message, ...]
+    session: Session | None = None
 
 
 @dataclass(frozen=True)
@@ -171,11 +173,14 @@ class DataStore(Protocol):
         *,
         expires_at: datetime,
         context_messages: int,
+        admit: Callable[[Session], None] | None = None,
     ) -> TurnStart:
         """Store the candidate's ``message`` and claim the session's turn until ``expires_at``,
         only while the session is ACTIVE and no unexpired turn is pending
         (``TurnInProgressError`` otherwise); return it with the ``context_messages`` most
-        recent messages."""
+        recent messages and the session. ``admit`` is shown the session first, in the same
+        transaction: whatever it raises refuses the turn with nothing stored (the caller's
+        rules, checked without a transaction of their own)."""
         ...
 
     def resume_turn(

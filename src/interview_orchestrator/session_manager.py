@@ -279,28 +279,34 @@ class SessionManager:
             channel = parse_mode(mode)
             text = validate_message_content(content, channel)
             key = None if client_message_id is None else parse_client_message_id(client_message_id)
-            session = self._overdue_guard(self._load(sid), Action.SEND.value)
             if key is not None:
-                repeated = self._repeated_turn(session, key, text, channel)
+                loaded = self._overdue_guard(self._load(sid), Action.SEND.value)
+                repeated = self._repeated_turn(loaded, key, text, channel)
                 if repeated is not None:
                     return repeated
-            lifecycle.require(sid, session.status, Action.SEND)
-            self._require_channel(session, channel)
             now = self._clock()
             try:
+                # The session is read and checked in the transaction that stores the message:
+                # a turn is one transaction before the interviewer is asked, not two.
                 started = self._store.begin_turn(
                     sid,
                     NewMessage(Role.CANDIDATE, channel, text, now, client_message_id=key),
                     expires_at=now + self._turn_timeout,
                     context_messages=self._context_messages,
+                    admit=lambda current: self._admit_turn(current, channel, now),
                 )
+            except _DueFirst as due:
+                self._overdue_guard(due.session, Action.SEND.value)
+                raise  # not reached: the guard ends the overdue session and refuses
             except DataStoreError:
                 if key is not None:  # a racing send with the same id stored it first
-                    repeated = self._repeated_turn(session, key, text, channel)
+                    repeated = self._repeated_turn(self._load(sid), key, text, channel)
                     if repeated is not None:
                         return repeated
                 raise
             fault_point("send_message.after_candidate_stored")
+            session = started.session
+            assert session is not None  # begin_turn returns the session it read
             turn = self._answer(session, started, channel)
             self._end_if_budget_spent(session)
             self._log.info(
@@ -604,6 +610,17 @@ class SessionManager:
     def _tenant_for_create(self, tenant_id: str | None) -> str:
         return self._tenant_filter(tenant_id) or DEFAULT_TENANT
 
+    def _admit_turn(self, session: Session, channel: CommunicationMode, now: datetime) -> None:
+        """The rules a candidate's message must pass, on the session as the turn's transaction
+        read it; raising refuses the turn with nothing stored."""
+        if self._tenant is not None and session.tenant_id != self._tenant:
+            raise SessionNotFoundError(session.id)
+        action = lifecycle.due_action(session, now, self._time_policy)
+        if action is not None and action.operation is Operation.END:
+            raise _DueFirst(session)
+        lifecycle.require(session.id, session.status, Action.SEND)
+        self._require_channel(session, channel)
+
     def _repeated_turn(
         self, session: Session, key: str, text: str, channel: CommunicationMode
     ) -> Turn | None:
@@ -891,6 +908,15 @@ class SessionManager:
                 ) from exc
             if quiet:
                 self._log.info(LogEvent.OPERATION_DONE)
+
+
+class _DueFirst(InterviewPlatformError):
+    """Raised inside a turn's transaction for a session past its time limit: the turn is
+    refused (nothing stored) so that the session is ended first, outside it."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(f"session {session.id!r} is overdue")
+        self.session = session
 
 
 #: The line a status change logs, by the operation that made it.

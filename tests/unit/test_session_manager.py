@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,7 +58,39 @@ RESUME = planted_resume(user_id="cand-7", skills=["redis"])
 def store(mocker: MockerFixture) -> Any:
     mock = mocker.create_autospec(DataStore, instance=True, spec_set=True)
     mock.find_active_session.return_value = None
+    mock.begin_turn.side_effect = _begin_turn_as_the_store_does(mock)
     return mock
+
+
+def _begin_turn_as_the_store_does(store: Any) -> Any:
+    """begin_turn as the real store runs it: it reads the session (``get_session`` here) and
+    shows it to ``admit`` before it stores anything; a refusal raises before the configured
+    result is returned, which then carries the session."""
+
+    def begin_turn(
+        session_id: str,
+        message: NewMessage,
+        *,
+        expires_at: datetime,
+        context_messages: int,
+        admit: Any = None,
+    ) -> Any:
+        session = store.get_session(session_id)
+        if admit is not None:
+            admit(session)
+        started = store.begin_turn.return_value
+        stored.append(message)
+        return replace(started, session=session) if isinstance(started, TurnStart) else started
+
+    stored: list[NewMessage] = []
+    begin_turn.stored = stored  # type: ignore[attr-defined]
+    return begin_turn
+
+
+def stored_by_begin_turn(store: Any) -> list[NewMessage]:
+    """The candidate messages begin_turn went on to store (none when it refused)."""
+    stored: list[NewMessage] = store.begin_turn.side_effect.stored
+    return stored
 
 
 @pytest.fixture
@@ -173,13 +206,22 @@ class FakeStore:
         return TransitionResult(stored, tuple(self._add(before.id, m) for m in messages))
 
     def begin_turn(
-        self, session_id: str, message: NewMessage, *, expires_at: datetime, context_messages: int
+        self,
+        session_id: str,
+        message: NewMessage,
+        *,
+        expires_at: datetime,
+        context_messages: int,
+        admit: Any = None,
     ) -> TurnStart:
+        session = self.get_session(session_id)
+        if admit is not None:
+            admit(session)
         if self.pending_turn is not None:
             raise TurnInProgressError(session_id, "active", self.pending_turn)
         candidate = self._add(session_id, message)
         self.pending_turn, self.turn_expires_at = candidate.seq, expires_at
-        return TurnStart(candidate, tuple(self.messages[-context_messages:]))
+        return TurnStart(candidate, tuple(self.messages[-context_messages:]), session)
 
     def finish_turn(
         self, session_id: str, candidate_seq: int, reply: NewMessage, **_: Any
@@ -564,7 +606,7 @@ def test_a_reused_client_message_id_returns_the_stored_turn(
     store.find_turn.return_value = ExistingTurn(candidate, message(3, Role.INTERVIEWER))
     turn = manager.send_turn(SID, "hi", client_message_id="c-1")
     assert (turn.candidate.seq, turn.reply.seq) == (2, 3)
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
     interviewer.reply.assert_not_called()
 
 
@@ -576,7 +618,7 @@ def test_a_reused_client_message_id_with_other_content_is_refused(
     store.find_turn.return_value = ExistingTurn(candidate, message(3, Role.INTERVIEWER))
     with pytest.raises(InvalidInputError, match="already used for message #2"):
         manager.send_turn(SID, "something else", client_message_id="c-1")
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
 
 
 def test_a_reused_client_message_id_whose_reply_failed_is_answered_now(
@@ -590,7 +632,7 @@ def test_a_reused_client_message_id_whose_reply_failed_is_answered_now(
     turn = manager.send_turn(SID, "hi", client_message_id="c-1")
     assert turn.reply.seq == 3
     assert store.resume_turn.call_args.kwargs["candidate_seq"] == 2
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
 
 
 @pytest.mark.parametrize("key", ["", "has space", "x" * 129, "naïve", 17])
@@ -672,7 +714,7 @@ def test_send_refuses_bad_content_before_touching_the_store(
     with pytest.raises(InvalidInputError, match=error):
         manager.send_message(SID, content)
     store.get_session.assert_not_called()
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
 
 
 def test_send_accepts_a_large_whiteboard_export(manager: SessionManager, store: Any) -> None:
@@ -687,13 +729,13 @@ def test_send_in_a_mode_that_is_not_enabled_is_refused(manager: SessionManager, 
     store.get_session.return_value = session_in(SessionStatus.ACTIVE)
     with pytest.raises(InvalidInputError, match="'audio' is not enabled"):
         manager.send_message(SID, "hello", CommunicationMode.AUDIO)
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
 
 
 def test_send_in_an_unknown_mode_is_refused(manager: SessionManager, store: Any) -> None:
     with pytest.raises(InvalidInputError, match="unknown communication mode"):
         manager.send_message(SID, "hello", "smoke-signals")  # type: ignore[arg-type]
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
 
 
 @pytest.mark.parametrize(
@@ -705,7 +747,7 @@ def test_send_is_refused_unless_active(
     store.get_session.return_value = session_in(status)
     with pytest.raises(InvalidStateTransitionError, match="send a message"):
         manager.send_message(SID, "hello")
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
 
 
 def test_send_reopens_channels_of_a_session_started_elsewhere(
@@ -887,7 +929,7 @@ def test_a_scoped_manager_refuses_to_act_on_another_tenants_session_before_any_c
         with pytest.raises(SessionNotFoundError):
             call()
     store.save_transition.assert_not_called()
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
     store.get_transcript.assert_not_called()
     store.get_evaluation.assert_not_called()
     store.events.assert_not_called()
@@ -1133,7 +1175,7 @@ def test_a_message_to_a_session_past_its_time_ends_it_and_says_so(
     assert after.end_reason is EndReason.TIME_LIMIT
     assert store.save_transition.call_args.kwargs["reason"] == "time_limit"
     evaluations.generate_evaluation.assert_called_once_with(SID, force=False)
-    store.begin_turn.assert_not_called()
+    assert not stored_by_begin_turn(store)
 
 
 def test_resuming_an_abandoned_session_ends_it_as_abandoned(

@@ -53,6 +53,7 @@ from .codecs import (
     EventCodec,
     MessageCodec,
     NoteCodec,
+    Row,
     SessionCodec,
     TransitionCodec,
     decoded,
@@ -268,7 +269,7 @@ def _load_whole(conn: Connection, sessions_query: Select[Any]) -> list[ArchivedS
     evaluation and notes, in the query's order: five queries, whatever the number of
     sessions."""
     sessions = [
-        decoded(SessionCodec.decode, row) for row in conn.execute(sessions_query).mappings()
+        decoded(SessionCodec.decode_checked, row) for row in conn.execute(sessions_query).mappings()
     ]
     if not sessions:
         return []
@@ -326,7 +327,7 @@ def _all_events(conn: Connection, session_id: str) -> list[SessionEvent]:
             return found
 
 
-def _grouped(rows: Iterable[RowMapping], decode: Callable[[RowMapping], T]) -> dict[str, list[T]]:
+def _grouped(rows: Iterable[RowMapping], decode: Callable[[Row], T]) -> dict[str, list[T]]:
     grouped: dict[str, list[T]] = defaultdict(list)
     for row in rows:
         grouped[row["session_id"]].append(decoded(decode, row))

@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping
-
 from ..access import ApiKey, KeyRole, LinkKind, SessionLink
 from ..errors import DataStoreError
 from ..models import (
@@ -37,9 +35,11 @@ from ..models import (
 from ..ports import DeliveryStatus, EvaluationOutcome, Webhook, WebhookDelivery
 
 T = TypeVar("T")
+#: A row by column name: a SQLAlchemy ``RowMapping``, or a dict from a ``DriverStatement``.
+Row = Mapping[Any, Any]
 
 
-def decoded(decode: Callable[[RowMapping], T], row: RowMapping) -> T:
+def decoded(decode: Callable[[Row], T], row: Row) -> T:
     """``decode(row)``, with a row the domain refuses reported as stored data that cannot be
     read (and which session it belongs to)."""
     try:
@@ -83,8 +83,20 @@ class SessionCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> Session:
+    def decode(row: Row) -> Session:
+        """The session of a row the store wrote, its config not validated again."""
+        config = SessionConfig.from_stored({**row["config"], "resume_data": row["resume_data"]})
+        return SessionCodec._session(row, config)
+
+    @staticmethod
+    def decode_checked(row: Row) -> Session:
+        """``decode`` with the config validated as if new: for what leaves the system (an
+        export), where a row damaged in the database must be named, not carried along."""
         config = SessionConfig.from_dict({**row["config"], "resume_data": row["resume_data"]})
+        return SessionCodec._session(row, config)
+
+    @staticmethod
+    def _session(row: Row, config: SessionConfig) -> Session:
         return Session(
             id=row["id"],
             tenant_id=row["tenant_id"],
@@ -144,7 +156,7 @@ class MessageCodec:
         )
 
     @staticmethod
-    def decode(row: RowMapping) -> Message:
+    def decode(row: Row) -> Message:
         return Message(
             session_id=row["session_id"],
             seq=row["seq"],
@@ -173,7 +185,7 @@ class TransitionCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> TransitionRecord:
+    def decode(row: Row) -> TransitionRecord:
         return TransitionRecord(
             session_id=row["session_id"],
             from_status=SessionStatus(row["from_status"]),
@@ -197,7 +209,7 @@ class NoteCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> InterviewerNote:
+    def decode(row: Row) -> InterviewerNote:
         return InterviewerNote(
             session_id=row["session_id"],
             message_seq=row["message_seq"],
@@ -264,7 +276,7 @@ class EvaluationCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> EvaluationReport:
+    def decode(row: Row) -> EvaluationReport:
         scores = {
             key: DimensionScore(
                 dimension=key,
@@ -319,7 +331,7 @@ class EventCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> SessionEvent:
+    def decode(row: Row) -> SessionEvent:
         data: dict[str, Any] = dict(row["data"] or {})
         if row["message_seq"] is not None and row["m_seq"] is not None:
             data["message"] = message_event_data(
@@ -367,7 +379,7 @@ class ApiKeyCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> ApiKey:
+    def decode(row: Row) -> ApiKey:
         return ApiKey(
             id=row["id"],
             name=row["name"],
@@ -397,7 +409,7 @@ class SessionLinkCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> SessionLink:
+    def decode(row: Row) -> SessionLink:
         return SessionLink(
             id=row["id"],
             session_id=row["session_id"],
@@ -426,7 +438,7 @@ class WebhookCodec:
         }
 
     @staticmethod
-    def decode(row: RowMapping) -> Webhook:
+    def decode(row: Row) -> Webhook:
         return Webhook(
             id=row["id"],
             tenant_id=row["tenant_id"],
@@ -442,7 +454,7 @@ class WebhookDeliveryCodec:
     """``webhook_deliveries`` rows (written by the store's statements, read here)."""
 
     @staticmethod
-    def decode(row: RowMapping) -> WebhookDelivery:
+    def decode(row: Row) -> WebhookDelivery:
         return WebhookDelivery(
             id=int(row["id"]),
             webhook_id=row["webhook_id"],

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Integer, and_, bindparam, insert, select, upd
 
 from ..models import NewEvent, SessionEvent
 from .codecs import EventCodec, decoded
+from .driver import DriverStatement
 from .schema import EVENTS, MESSAGES, SESSIONS
 
 #: ``Connection.info`` key of the (session_id, first, last) batches a transaction wrote; the
@@ -67,7 +68,10 @@ _EVENTS_AFTER: Final = (
     .limit(bindparam("b_limit", type_=Integer))
 )
 
-_INSERT_EVENTS: Final = insert(EVENTS)
+_INSERT_EVENTS: Final = DriverStatement(
+    insert(EVENTS).inline(),
+    column_keys=("session_id", "tenant_id", "seq", "type", "data", "message_seq", "created_at"),
+)
 _BUMP_EVENTS: Final = (
     update(SESSIONS)
     .where(SESSIONS.c.id == bindparam("b_id"))
@@ -101,8 +105,8 @@ def write_events(
         )
         for index, item in enumerate(pending)
     ]
-    conn.execute(
-        _INSERT_EVENTS,
+    _INSERT_EVENTS.run_many(
+        conn,
         [
             EventCodec.encode(event, item.message_seq)
             for event, item in zip(events, pending, strict=True)

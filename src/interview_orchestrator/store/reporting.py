@@ -115,7 +115,7 @@ class ReportingQueries:
                 since=since,
             )
 
-        return self._tx.read("compute session statistics", tx)
+        return self._tx.snapshot("compute session statistics", tx)
 
 
 def _float_or_none(value: Any) -> float | None:

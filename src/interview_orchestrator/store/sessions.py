@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..ports import TransitionResult
 from .codecs import MessageCodec, SessionCodec, decoded
+from .driver import DriverStatement
 from .events import PendingEvent, write_events
 from .schema import EVALUATIONS, INTERVIEWER_NOTES, MESSAGES, SESSIONS, TRANSITIONS
 from .transactions import Transactions, require_aware, store_error
@@ -47,6 +48,22 @@ _SESSION_ID: Final = select(SESSIONS.c.id).where(SESSIONS.c.id == bindparam("b_i
 _LOWEST_ID: Final = "00000000-0000-0000-0000-000000000000"
 _HIGHEST_ID: Final = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 _INSERT_MESSAGES: Final = insert(MESSAGES)
+#: The session read and the message insert of every turn, run on the driver (``driver.py``).
+_READ_SESSION: Final = DriverStatement(_SESSION_BY_ID)
+_STORE_MESSAGES: Final = DriverStatement(
+    insert(MESSAGES).inline(),
+    column_keys=(
+        "session_id",
+        "seq",
+        "role",
+        "mode",
+        "content",
+        "created_at",
+        "late",
+        "client_message_id",
+        "reply_to",
+    ),
+)
 _INSERT_NOTES: Final = insert(INTERVIEWER_NOTES)
 
 
@@ -318,7 +335,7 @@ class SessionRepository:
 
 
 def load_session(conn: Connection, session_id: str) -> Session | None:
-    row = conn.execute(_SESSION_BY_ID, {"b_id": session_id}).mappings().first()
+    row = _READ_SESSION.first(conn, {"b_id": session_id})
     return None if row is None else decoded(SessionCodec.decode, row)
 
 
@@ -358,7 +375,7 @@ def insert_messages(
         MessageCodec.numbered(session_id, first + index, message, late=late)
         for index, message in enumerate(messages)
     )
-    conn.execute(_INSERT_MESSAGES, [MessageCodec.encode(session_id, m) for m in stored])
+    _STORE_MESSAGES.run_many(conn, [MessageCodec.encode(session_id, m) for m in stored])
     return stored
 
 

@@ -60,10 +60,14 @@ class Transactions:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.is_postgres = engine.dialect.name == "postgresql"
-        self._reader = (
-            engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-            if self.is_sqlite
-            else engine
+        # A read is its statements, each seeing the committed state of its moment (PostgreSQL
+        # READ COMMITTED semantics on both): no BEGIN, no COMMIT, no round trips for them.
+        self._reader = engine.execution_options(
+            **(
+                {SQLITE_BEGIN_OPTION: "NONE"}
+                if self.is_sqlite
+                else {"isolation_level": "AUTOCOMMIT"}
+            )
         )
         self._snapshot = engine.execution_options(
             **(
@@ -78,7 +82,8 @@ class Transactions:
         self.on_events = on_events
 
     def read(self, what: str, fn: Callable[[Connection], T]) -> T:
-        """``fn`` in a read transaction (never takes SQLite's write lock)."""
+        """``fn``'s statements, each on its own (no transaction around them: use ``snapshot``
+        when they must see one state); never takes SQLite's write lock."""
         return self._run(self._reader, what, fn, pass_integrity=False)
 
     def snapshot(self, what: str, fn: Callable[[Connection], T]) -> T:
@@ -97,8 +102,10 @@ class Transactions:
         self, engine: Engine, what: str, fn: Callable[[Connection], T], *, pass_integrity: bool
     ) -> T:
         attempt = 1
+        reconnected = False
         while True:
             written: list[tuple[str, int, int]] = []
+            committing = False
             try:
                 with engine.begin() as conn:
                     conn.info[COMMITTED_KEY] = written
@@ -106,6 +113,7 @@ class Transactions:
                         result = fn(conn)
                     finally:
                         conn.info.pop(COMMITTED_KEY, None)
+                    committing = True
                 self._announce(written)
                 return result
             except InterviewPlatformError:
@@ -114,8 +122,19 @@ class Transactions:
                 if pass_integrity:
                     raise
                 raise translate(what, exc) from exc
-            except OperationalError as exc:
-                if attempt < self._max_attempts and is_contention(exc):
+            except DBAPIError as exc:
+                if exc.connection_invalidated and not committing and not reconnected:
+                    # The connection was dead (a restarted server): the transaction never
+                    # reached its commit, so the server has nothing of it; run it once more
+                    # on a new connection. A commit cut off is not retried: its outcome is
+                    # unknown.
+                    reconnected = True
+                    continue
+                if (
+                    isinstance(exc, OperationalError)
+                    and attempt < self._max_attempts
+                    and is_contention(exc)
+                ):
                     time.sleep(self._retry_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
                     attempt += 1
                     continue

@@ -21,7 +21,6 @@ from sqlalchemy import (
     JSON,
     Connection,
     Integer,
-    RowMapping,
     Select,
     String,
     bindparam,
@@ -52,7 +51,8 @@ from ..models import (
     plain_json,
 )
 from ..ports import ExistingTurn, TurnStart
-from .codecs import MessageCodec, NoteCodec, TransitionCodec, decoded
+from .codecs import MessageCodec, NoteCodec, Row, TransitionCodec, decoded
+from .driver import DriverStatement
 from .events import PendingEvent, read_events, write_events
 from .schema import INTERVIEWER_NOTES, MESSAGES, SESSIONS, TRANSITIONS, UtcDateTime
 from .sessions import (
@@ -111,7 +111,9 @@ def _append(*, only_active: bool, with_state: bool) -> Any:
 
 
 _APPENDS: Final = {
-    (only_active, with_state): _append(only_active=only_active, with_state=with_state)
+    (only_active, with_state): DriverStatement(
+        _append(only_active=only_active, with_state=with_state)
+    )
     for only_active in (True, False)
     for with_state in (True, False)
 }
@@ -171,8 +173,11 @@ def _finish_turn(*, with_phase: bool) -> Any:
 
 
 _FINISH_TURN: Final = {
-    with_phase: _finish_turn(with_phase=with_phase) for with_phase in (True, False)
+    with_phase: DriverStatement(_finish_turn(with_phase=with_phase)) for with_phase in (True, False)
 }
+#: The rest of a turn's statements, run on the driver (``driver.py``).
+_CLAIM_TURN: Final = DriverStatement(_BEGIN_TURN)
+_READ_RECENT: Final = DriverStatement(_RECENT_MESSAGES)
 
 
 class TranscriptRepository:
@@ -204,14 +209,14 @@ class TranscriptRepository:
 
         def tx(conn: Connection) -> Message:
             late = False
-            row = conn.execute(_APPENDS[(True, with_state)], params).first()
+            row = _APPENDS[(True, with_state)].first(conn, params)
             if row is None:
                 status = self._status(conn, session_id)
                 # "Late" is a message for a session that has left ACTIVE; a session that was
                 # never started has no conversation to be late to.
                 if not allow_late or status == SessionStatus.CREATED.value:
                     raise InvalidStateTransitionError(session_id, status, "send a message to")
-                row = conn.execute(_APPENDS[(False, with_state)], params).first()
+                row = _APPENDS[(False, with_state)].first(conn, params)
                 assert row is not None
                 late = True
             return self._store_message(conn, session_id, row, message, late=late, notes=texts)
@@ -227,6 +232,7 @@ class TranscriptRepository:
         *,
         expires_at: datetime,
         context_messages: int,
+        admit: Callable[[Session], None] | None = None,
     ) -> TurnStart:
         params = {
             "b_id": session_id,
@@ -236,18 +242,22 @@ class TranscriptRepository:
         }
 
         def tx(conn: Connection) -> TurnStart:
+            session = require_session(conn, session_id)
+            if admit is not None:
+                admit(session)
             self._release_given_up(conn, session_id)
-            row = conn.execute(_BEGIN_TURN, params).first()
+            row = _CLAIM_TURN.first(conn, params)
             for _ in range(_CLAIM_RETRIES):
                 if row is not None or not self._turn_was_just_released(conn, session_id):
                     break
                 # PostgreSQL: the claim waited on a reply's transaction that has now released
                 # the turn; claim it again, reading the committed row.
-                row = conn.execute(_BEGIN_TURN, params).first()
+                row = _CLAIM_TURN.first(conn, params)
             if row is None:
                 self._refuse_turn(conn, session_id, message.created_at, "send a message to")
             candidate = self._store_message(conn, session_id, row, message, late=False)
-            return TurnStart(candidate, self._recent(conn, session_id, context_messages))
+            recent = self._recent(conn, session_id, context_messages)
+            return TurnStart(candidate, recent, session)
 
         started: TurnStart = self._tx.write(f"store a message of session {session_id!r}", tx)
         self._forget_given_up(session_id)
@@ -325,7 +335,7 @@ class TranscriptRepository:
             params["b_phase"] = phase
 
         def tx(conn: Connection) -> Message:
-            row = conn.execute(_FINISH_TURN[phase is not None], params).first()
+            row = _FINISH_TURN[phase is not None].first(conn, params)
             if row is None:
                 status = self._status(conn, session_id)
                 raise InvalidStateTransitionError(
@@ -334,7 +344,7 @@ class TranscriptRepository:
                     "store the reply of",
                     f"the turn of message #{candidate_seq} expired and was taken over",
                 )
-            late = row.status != ACTIVE
+            late = row["status"] != ACTIVE
             return self._store_message(
                 conn, session_id, row, reply, late=late, notes=texts, events=events
             )
@@ -474,7 +484,7 @@ class TranscriptRepository:
         self,
         conn: Connection,
         session_id: str,
-        row: Any,
+        row: Mapping[str, Any],
         message: NewMessage,
         *,
         late: bool,
@@ -483,14 +493,16 @@ class TranscriptRepository:
     ) -> Message:
         """Insert the message numbered by ``row`` (the counts the append returned), its notes,
         its ``message.created`` event and ``events``."""
-        (stored,) = insert_messages(conn, session_id, [message], int(row.message_count), late=late)
+        (stored,) = insert_messages(
+            conn, session_id, [message], int(row["message_count"]), late=late
+        )
         if notes:
             insert_notes(conn, session_id, stored.seq, notes, message.created_at)
         write_events(
             conn,
             session_id=session_id,
-            tenant_id=row.tenant_id,
-            last_seq=int(row.event_count),
+            tenant_id=row["tenant_id"],
+            last_seq=int(row["event_count"]),
             pending=[
                 PendingEvent(message_created(stored), stored.seq),
                 *(PendingEvent(event) for event in events),
@@ -512,7 +524,7 @@ class TranscriptRepository:
             self._unreleased.pop(session_id, None)
 
     def _recent(self, conn: Connection, session_id: str, limit: int) -> tuple[Message, ...]:
-        rows = conn.execute(_RECENT_MESSAGES, {"b_id": session_id, "b_limit": limit}).mappings()
+        rows = _READ_RECENT.rows(conn, {"b_id": session_id, "b_limit": limit})
         return tuple(decoded(MessageCodec.decode, row) for row in rows)[::-1]
 
     @staticmethod
@@ -547,7 +559,7 @@ class TranscriptRepository:
         what: str,
         session_id: str,
         query: Select[Any],
-        convert: Callable[[RowMapping], T],
+        convert: Callable[[Row], T],
         *,
         params: Mapping[str, Any] | None = None,
     ) -> list[T]:

@@ -1,0 +1,160 @@
+"""Statements of the hot path, run on the driver's connection.
+
+A turn is a handful of small statements, and through SQLAlchemy's execution path each cost
+several times what the database spends on it (compiled-cache lookup, parameter construction,
+events, result set-up). A ``DriverStatement`` is still written in SQLAlchemy Core, compiled
+once per dialect with its column types' own bind and result processors (so encryption, UTC
+timestamps and JSON behave exactly as everywhere else), then executed on the DBAPI connection
+of the caller's SQLAlchemy transaction: same transaction, same connection, same locks.
+
+A driver error is raised as SQLAlchemy's ``DBAPIError`` subclass for it (after invalidating
+the connection if it was lost), so that the transaction runner retries and translates it like
+any other.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import ClauseElement
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    #: Bind names in the order of the driver's parameters (positional styles), else None.
+    positions: tuple[str, ...] | None
+    constants: dict[str, Any]
+    binds: dict[str, Processor]
+    keys: tuple[str, ...]
+    #: The columns' result processors, known once a cursor has described the result (they
+    #: depend on the type the driver reports, e.g. PostgreSQL's numeric kinds); then kept.
+    results: list[tuple[Processor, ...]]
+
+
+class DriverStatement:
+    """A Core statement executed on the driver connection of a SQLAlchemy transaction.
+
+    Parameters are given by their bind names (``bindparam("b_id")`` → ``"b_id"``; an insert's
+    by column name); rows come back as dicts of the selected or returned columns, each value
+    processed by its column type.
+    """
+
+    def __init__(self, statement: ClauseElement, *, column_keys: Sequence[str] | None = None):
+        self._statement = statement
+        self._column_keys = None if column_keys is None else list(column_keys)
+        self._by_dialect: weakref.WeakKeyDictionary[Dialect, _Compiled] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect)
+        if found is None:
+            found = self._by_dialect[dialect] = self._compile(dialect)
+        return found
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled: Any = self._statement.compile(dialect=dialect, column_keys=self._column_keys)
+        # Keyed by the names the SQL renders (an anonymous bind, such as the 1 of
+        # ``count + 1``, gets one at compile time and keeps its value as a constant).
+        named = compiled.bind_names.items()
+        binds = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect) for bind, name in named
+        }
+        constants = {
+            name: bind.value
+            for bind, name in named
+            if not bind.required and bind.callable is None and bind.value is not None
+        }
+        columns = list(getattr(self._statement, "exported_columns", ()))
+        positions = compiled.positiontup
+        return _Compiled(
+            sql=compiled.string,
+            positions=None if positions is None else tuple(positions),
+            constants=constants,
+            binds=binds,
+            keys=tuple(column.key for column in columns),
+            results=[],
+        )
+
+    def _result_processors(
+        self, compiled: _Compiled, dialect: Dialect, cursor: Any
+    ) -> tuple[Processor, ...]:
+        if not compiled.results:
+            columns = list(getattr(self._statement, "exported_columns", ()))
+            compiled.results.append(
+                tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                    for column, described in zip(columns, cursor.description, strict=True)
+                )
+            )
+        return compiled.results[0]
+
+    def _arguments(self, compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        values = {**compiled.constants, **params} if compiled.constants else params
+        processed = {}
+        for name, process in compiled.binds.items():
+            value = values.get(name)
+            processed[name] = value if process is None else process(value)
+        if compiled.positions is None:
+            return processed
+        return tuple(processed[name] for name in compiled.positions)
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run the statement with ``params``; its rows (for a SELECT or a RETURNING)."""
+        compiled = self._compiled(conn.dialect)
+        arguments = self._arguments(compiled, params)
+        cursor = self._run(conn, compiled, lambda c: c.execute(compiled.sql, arguments))
+        if not compiled.keys:
+            return []
+        keys, results = compiled.keys, self._result_processors(compiled, conn.dialect, cursor)
+        found = []
+        for row in cursor.fetchall():
+            found.append(
+                {
+                    key: (value if process is None else process(value))
+                    for key, process, value in zip(keys, results, row, strict=True)
+                }
+            )
+        return found
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        found = self.rows(conn, params)
+        return found[0] if found else None
+
+    def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per parameter set (an insert of several rows)."""
+        if not rows:
+            return
+        compiled = self._compiled(conn.dialect)
+        arguments = [self._arguments(compiled, row) for row in rows]
+        self._run(conn, compiled, lambda c: c.executemany(compiled.sql, arguments))
+
+    @staticmethod
+    def _run(conn: Connection, compiled: _Compiled, call: Callable[[Any], Any]) -> Any:
+        dialect = conn.dialect
+        dbapi_connection = conn.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            call(cursor)
+        except dialect.loaded_dbapi.Error as exc:
+            lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
+            if lost:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(
+                compiled.sql,
+                None,
+                exc,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from exc
+        return cursor
