@@ -112,7 +112,8 @@ class Transactions:
                     try:
                         result = fn(conn)
                     finally:
-                        conn.info.pop(COMMITTED_KEY, None)
+                        if not conn.invalidated:  # a lost connection keeps no info to clear
+                            conn.info.pop(COMMITTED_KEY, None)
                     committing = True
                 self._announce(written)
                 return result

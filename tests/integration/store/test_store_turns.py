@@ -204,3 +204,44 @@ def test_a_client_message_id_is_unique_per_session_only(
     first, second = driver.active(user_id="a"), driver.active(user_id="b")
     begin(store, driver, first.id, key="same")
     assert begin(store, driver, second.id, key="same").candidate.seq == 1
+
+
+def test_begin_turn_shows_admit_the_session_as_stored_and_returns_it(
+    store: SqlAlchemyDataStore, driver: Driver
+) -> None:
+    session = driver.active()
+    shown = []
+    message = candidate(driver)
+    started = store.begin_turn(
+        session.id,
+        message,
+        expires_at=message.created_at + LEASE,
+        context_messages=20,
+        admit=shown.append,
+    )
+    assert [s.id for s in shown] == [session.id]
+    assert shown[0].turn_seq is None  # read before the claim
+    assert started.session == shown[0]
+
+
+def test_a_turn_refused_by_admit_stores_nothing_and_claims_nothing(
+    store: SqlAlchemyDataStore, driver: Driver
+) -> None:
+    session = driver.active()
+    before = store.get_session(session.id)
+
+    def refuse(_: object) -> None:
+        raise InvalidStateTransitionError(session.id, "active", "send a message to", "refused")
+
+    message = candidate(driver)
+    with pytest.raises(InvalidStateTransitionError):
+        store.begin_turn(
+            session.id,
+            message,
+            expires_at=message.created_at + LEASE,
+            context_messages=20,
+            admit=refuse,
+        )
+    assert store.get_transcript(session.id) == []
+    assert store.events(session.id) == store.events(session.id)[: before.event_count]
+    assert store.get_session(session.id) == before
