@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, InvalidStateTransitionError, SessionNotFoundError
@@ -48,6 +48,57 @@ _SESSION_ID: Final = select(SESSIONS.c.id).where(SESSIONS.c.id == bindparam("b_i
 _LOWEST_ID: Final = "00000000-0000-0000-0000-000000000000"
 _HIGHEST_ID: Final = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 _INSERT_MESSAGES: Final = insert(MESSAGES)
+#: A status change's statements, prebuilt (one UPDATE per set of changed columns), on the
+#: driver (``driver.py``).
+_TRANSITION_COLUMNS: Final = (
+    "status",
+    "version",
+    "started_at",
+    "ended_at",
+    "end_reason",
+    "active_since",
+    "active_seconds",
+    "last_activity_at",
+)
+
+
+def _transition(*, with_state: bool, with_phase: bool) -> DriverStatement:
+    changes: dict[str, Any] = {
+        name: bindparam(f"b_{name}", type_=SESSIONS.c[name].type) for name in _TRANSITION_COLUMNS
+    }
+    changes["message_count"] = SESSIONS.c.message_count + bindparam("b_messages", type_=Integer)
+    changes["event_count"] = SESSIONS.c.event_count + bindparam("b_events", type_=Integer)
+    if with_state:
+        changes["interviewer_state"] = bindparam(
+            "b_interviewer_state", type_=SESSIONS.c.interviewer_state.type
+        )
+    if with_phase:
+        changes["phase"] = bindparam("b_phase", type_=SESSIONS.c.phase.type)
+    return DriverStatement(
+        update(SESSIONS)
+        .where(
+            SESSIONS.c.id == bindparam("b_id"),
+            SESSIONS.c.version == bindparam("b_version_before", type_=Integer),
+            SESSIONS.c.status == bindparam("b_status_before", type_=SESSIONS.c.status.type),
+        )
+        .values(changes)
+        .returning(*SESSIONS.c)  # the session as stored: no second read
+    )
+
+
+_TRANSITIONS: Final = {
+    (with_state, with_phase): _transition(with_state=with_state, with_phase=with_phase)
+    for with_state in (True, False)
+    for with_phase in (True, False)
+}
+_INSERT_TRANSITION: Final = DriverStatement(
+    insert(TRANSITIONS).inline(),
+    column_keys=("session_id", "from_status", "to_status", "operation", "reason", "at"),
+)
+_INSERT_PENDING_EVALUATION: Final = DriverStatement(
+    insert(EVALUATIONS).inline(),
+    column_keys=("session_id", "status", "attempts", "created_at", "updated_at"),
+)
 #: The session read and the message insert of every turn, run on the driver (``driver.py``).
 _READ_SESSION: Final = DriverStatement(_SESSION_BY_ID)
 _STORE_MESSAGES: Final = DriverStatement(
@@ -231,63 +282,66 @@ class SessionRepository:
                 )
             )
         event_total = len(leading) + len(messages) + len(trailing)
-        changes: dict[str, Any] = {
-            "status": after.status.value,
-            "version": after.version,
-            "started_at": after.started_at,
-            "ended_at": after.ended_at,
-            "end_reason": None if after.end_reason is None else after.end_reason.value,
-            "active_since": after.active_since,
-            "active_seconds": after.active_seconds,
-            "last_activity_at": after.last_activity_at,
-            "message_count": SESSIONS.c.message_count + len(messages),
-            "event_count": SESSIONS.c.event_count + event_total,
+        params: dict[str, Any] = {
+            "b_id": session_id,
+            "b_version_before": before.version,
+            "b_status_before": before.status.value,
+            "b_status": after.status.value,
+            "b_version": after.version,
+            "b_started_at": after.started_at,
+            "b_ended_at": after.ended_at,
+            "b_end_reason": None if after.end_reason is None else after.end_reason.value,
+            "b_active_since": after.active_since,
+            "b_active_seconds": after.active_seconds,
+            "b_last_activity_at": after.last_activity_at,
+            "b_messages": len(messages),
+            "b_events": event_total,
         }
         # Only what the caller changed is written, so that an append that replaced the state
         # meanwhile (appends do not bump the version) is not undone by a stale copy.
-        if after.interviewer_state != before.interviewer_state:
-            changes["interviewer_state"] = plain_json(after.interviewer_state, "interviewer_state")
-        if after.phase != before.phase:
-            changes["phase"] = after.phase
+        with_state = after.interviewer_state != before.interviewer_state
+        if with_state:
+            params["b_interviewer_state"] = plain_json(after.interviewer_state, "interviewer_state")
+        with_phase = after.phase != before.phase
+        if with_phase:
+            params["b_phase"] = after.phase
+        statement = _TRANSITIONS[(with_state, with_phase)]
 
         def tx(conn: Connection) -> TransitionResult:
-            row = conn.execute(
-                update(SESSIONS)
-                .where(
-                    SESSIONS.c.id == session_id,
-                    SESSIONS.c.version == before.version,
-                    SESSIONS.c.status == before.status.value,
-                )
-                .values(changes)
-                .returning(*SESSIONS.c)  # the session as stored: no second read
-            ).first()
+            row = statement.first(conn, params)
             if row is None:
                 current = require_session(conn, session_id)
                 raise InvalidStateTransitionError(
                     session_id, current.status.value, operation.value, "changed concurrently"
                 )
-            conn.execute(
-                insert(TRANSITIONS).values(
-                    session_id=session_id,
-                    from_status=before.status.value,
-                    to_status=after.status.value,
-                    operation=operation.value,
-                    reason=reason,
-                    at=at,
-                )
+            _INSERT_TRANSITION.run_many(
+                conn,
+                [
+                    {
+                        "session_id": session_id,
+                        "from_status": before.status.value,
+                        "to_status": after.status.value,
+                        "operation": operation.value,
+                        "reason": reason,
+                        "at": at,
+                    }
+                ],
             )
-            stored = insert_messages(conn, session_id, messages, last_seq=int(row.message_count))
+            stored = insert_messages(conn, session_id, messages, last_seq=int(row["message_count"]))
             if stored and note_texts:
                 insert_notes(conn, session_id, stored[0].seq, note_texts, at)
             if completed:
-                conn.execute(
-                    insert(EVALUATIONS).values(
-                        session_id=session_id,
-                        status=EvaluationStatus.PENDING.value,
-                        attempts=0,
-                        created_at=at,
-                        updated_at=at,
-                    )
+                _INSERT_PENDING_EVALUATION.run_many(
+                    conn,
+                    [
+                        {
+                            "session_id": session_id,
+                            "status": EvaluationStatus.PENDING.value,
+                            "attempts": 0,
+                            "created_at": at,
+                            "updated_at": at,
+                        }
+                    ],
                 )
             message_events = [
                 PendingEvent(message_created(message), message.seq) for message in stored
@@ -295,13 +349,13 @@ class SessionRepository:
             written = write_events(
                 conn,
                 session_id=session_id,
-                tenant_id=row.tenant_id,
-                last_seq=int(row.event_count),
+                tenant_id=row["tenant_id"],
+                last_seq=int(row["event_count"]),
                 pending=[*leading, *message_events, *trailing],
                 at=at,
             )
             return TransitionResult(
-                session=decoded(SessionCodec.decode, row._mapping),
+                session=decoded(SessionCodec.decode, row),
                 messages=stored,
                 events=tuple(written),
             )
