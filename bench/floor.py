@@ -4,9 +4,12 @@ No ORM, no domain objects, no validation: for each operation just the inserts, u
 and commits the library's operation performs for the same durable effect, in as many
 transactions (the candidate's message and the interviewer's reply are committed separately,
 each with its sequence number taken from ``UPDATE ... RETURNING``), on a database migrated by
-the library so that the tables, indexes and constraints are identical. SQLite connections use
-the library's settings: WAL, the same ``synchronous``, foreign keys on, ``BEGIN IMMEDIATE`` for
-writes; reads run in autocommit. PostgreSQL runs with the server's settings, as the library.
+the library so that the tables, indexes and constraints are identical. Every change writes its
+event rows (numbered by ``sessions.event_count``), as the library's event log does. SQLite
+connections use the library's settings: WAL, the same ``synchronous``, foreign keys on,
+``BEGIN IMMEDIATE`` for writes; reads run in autocommit, but a turn reads its recent messages
+in the transaction that stores the candidate's message, as the library does. PostgreSQL runs
+with the server's settings, as the library.
 """
 
 from __future__ import annotations
@@ -50,8 +53,9 @@ _VERSION_COLUMN: Final = -1
 _START: Final = (
     "UPDATE sessions SET status = 'active', version = version + 1, started_at = ?, "
     "active_since = ?, last_activity_at = ?, interviewer_state = ?, "
-    "message_count = message_count + 1 "
-    "WHERE id = ? AND version = ? AND status = 'created' RETURNING message_count"
+    "message_count = message_count + 1, event_count = event_count + 2 "
+    "WHERE id = ? AND version = ? AND status = 'created' "
+    "RETURNING message_count, event_count, tenant_id"
 )
 _INSERT_TRANSITION: Final = (
     "INSERT INTO transitions (session_id, from_status, to_status, operation, reason, at) "
@@ -62,23 +66,26 @@ _INSERT_MESSAGE: Final = (
     "VALUES (?, ?, ?, 'text', ?, ?, ?)"
 )
 _BUMP: Final = (
-    "UPDATE sessions SET message_count = message_count + 1, last_activity_at = ? "
-    "WHERE id = ? AND status = 'active' RETURNING message_count"
+    "UPDATE sessions SET message_count = message_count + 1, event_count = event_count + 1, "
+    "last_activity_at = ? WHERE id = ? AND status = 'active' "
+    "RETURNING message_count, event_count, tenant_id"
 )
 _BUMP_WITH_STATE: Final = (
-    "UPDATE sessions SET message_count = message_count + 1, last_activity_at = ?, "
-    "interviewer_state = ? WHERE id = ? AND status = 'active' RETURNING message_count"
+    "UPDATE sessions SET message_count = message_count + 1, event_count = event_count + 1, "
+    "last_activity_at = ?, interviewer_state = ? WHERE id = ? AND status = 'active' "
+    "RETURNING message_count, event_count, tenant_id"
 )
 _RECENT: Final = "SELECT * FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?"
 _PAUSE: Final = (
     "UPDATE sessions SET status = 'paused', version = version + 1, active_since = NULL, "
-    "active_seconds = ?, last_activity_at = ? WHERE id = ? AND version = ? AND status = 'active'"
+    "active_seconds = ?, last_activity_at = ?, event_count = event_count + 1 "
+    "WHERE id = ? AND version = ? AND status = 'active' RETURNING event_count, tenant_id"
 )
 _TRANSCRIPT: Final = "SELECT * FROM messages WHERE session_id = ? ORDER BY seq"
 _END: Final = (
     "UPDATE sessions SET status = 'completed', version = version + 1, ended_at = ?, "
-    "end_reason = 'requested', last_activity_at = ? "
-    "WHERE id = ? AND version = ? AND status = 'paused'"
+    "end_reason = 'requested', last_activity_at = ?, event_count = event_count + 2 "
+    "WHERE id = ? AND version = ? AND status = 'paused' RETURNING event_count, tenant_id"
 )
 _INSERT_EVALUATION: Final = (
     "INSERT INTO evaluations (session_id, status, attempts, created_at, updated_at) "
@@ -95,6 +102,15 @@ _FINISH: Final = (
     "completed_at = ? WHERE session_id = ? AND status = 'running' AND attempts = 1"
 )
 _SCORE: Final = "UPDATE sessions SET overall_score = ? WHERE id = ?"
+#: The event log: one row per change, numbered by ``sessions.event_count`` (as the library).
+_BUMP_EVENTS: Final = (
+    "UPDATE sessions SET event_count = event_count + 1 WHERE id = ? "
+    "RETURNING event_count, tenant_id"
+)
+_INSERT_EVENT: Final = (
+    "INSERT INTO events (session_id, tenant_id, seq, type, data, message_seq, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _LIST: Final = "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT 50"
 
 
@@ -234,15 +250,57 @@ def _version(db: FloorConnection, sid: str) -> int:
     return int(row[_VERSION_COLUMN])
 
 
+def _event(
+    db: FloorConnection,
+    sid: str,
+    *,
+    tenant: str,
+    seq: int,
+    kind: str,
+    data: dict[str, Any],
+    now: Any,
+    message_seq: int | None = None,
+) -> None:
+    db.run(_INSERT_EVENT, (sid, tenant, seq, kind, db.json(data), message_seq, now))
+
+
+def _message_event(
+    db: FloorConnection, sid: str, *, tenant: str, seq: int, message_seq: int, role: str, now: Any
+) -> None:
+    data = {"seq": message_seq, "role": role, "late": False}
+    _event(
+        db,
+        sid,
+        tenant=tenant,
+        seq=seq,
+        kind="message.created",
+        data=data,
+        now=now,
+        message_seq=message_seq,
+    )
+
+
 def _start(db: FloorConnection, sid: str) -> datetime:
     version = _version(db, sid)
     moment = datetime.now(UTC)
     now = db.stamp(moment)
     state = {"by_provider": {PROVIDER: {"turn": 0}}, "serving": PROVIDER}
     with db.transaction():
-        (row,) = db.rows(_START, (now, now, now, db.json(state), sid, version))
+        ((seq, events, tenant),) = db.rows(_START, (now, now, now, db.json(state), sid, version))
         db.run(_INSERT_TRANSITION, (sid, "created", "active", "start", None, now))
-        db.run(_INSERT_MESSAGE, (sid, row[0], "interviewer", OPENING, now, _false(db)))
+        db.run(_INSERT_MESSAGE, (sid, seq, "interviewer", OPENING, now, _false(db)))
+        _event(
+            db,
+            sid,
+            tenant=tenant,
+            seq=events - 1,
+            kind="session.started",
+            data={"status": "active"},
+            now=now,
+        )
+        _message_event(
+            db, sid, tenant=tenant, seq=events, message_seq=seq, role="interviewer", now=now
+        )
     return moment
 
 
@@ -250,15 +308,21 @@ def _turn(db: FloorConnection, sid: str, turn: int) -> None:
     _version(db, sid)
     now = db.stamp(datetime.now(UTC))
     with db.transaction():
-        (row,) = db.rows(_BUMP, (now, sid))
-        db.run(_INSERT_MESSAGE, (sid, row[0], "candidate", ANSWER, now, _false(db)))
-    db.rows(_RECENT, (sid, CONTEXT_MESSAGES))
+        ((seq, events, tenant),) = db.rows(_BUMP, (now, sid))
+        db.run(_INSERT_MESSAGE, (sid, seq, "candidate", ANSWER, now, _false(db)))
+        _message_event(
+            db, sid, tenant=tenant, seq=events, message_seq=seq, role="candidate", now=now
+        )
+        db.rows(_RECENT, (sid, CONTEXT_MESSAGES))
     state = {"by_provider": {PROVIDER: {"turn": turn}}, "serving": PROVIDER}
     now = db.stamp(datetime.now(UTC))
     with db.transaction():
-        (row,) = db.rows(_BUMP_WITH_STATE, (now, db.json(state), sid))
+        ((seq, events, tenant),) = db.rows(_BUMP_WITH_STATE, (now, db.json(state), sid))
         question = QUESTIONS[turn % len(QUESTIONS)]
-        db.run(_INSERT_MESSAGE, (sid, row[0], "interviewer", question, now, _false(db)))
+        db.run(_INSERT_MESSAGE, (sid, seq, "interviewer", question, now, _false(db)))
+        _message_event(
+            db, sid, tenant=tenant, seq=events, message_seq=seq, role="interviewer", now=now
+        )
 
 
 def _pause(db: FloorConnection, sid: str, started: datetime) -> None:
@@ -266,20 +330,59 @@ def _pause(db: FloorConnection, sid: str, started: datetime) -> None:
     moment = datetime.now(UTC)
     now = db.stamp(moment)
     with db.transaction():
-        db.run(_PAUSE, ((moment - started).total_seconds(), now, sid, version))
+        ((events, tenant),) = db.rows(
+            _PAUSE, ((moment - started).total_seconds(), now, sid, version)
+        )
         db.run(_INSERT_TRANSITION, (sid, "active", "paused", "pause", None, now))
+        _event(
+            db,
+            sid,
+            tenant=tenant,
+            seq=events,
+            kind="session.paused",
+            data={"status": "paused"},
+            now=now,
+        )
 
 
 def _end(db: FloorConnection, sid: str) -> None:
     version = _version(db, sid)
     now = db.stamp(datetime.now(UTC))
     with db.transaction():
-        db.run(_END, (now, now, sid, version))
+        ((events, tenant),) = db.rows(_END, (now, now, sid, version))
         db.run(_INSERT_TRANSITION, (sid, "paused", "completed", "end", "requested", now))
         db.run(_INSERT_EVALUATION, (sid, now, now))
+        _event(
+            db,
+            sid,
+            tenant=tenant,
+            seq=events - 1,
+            kind="session.ended",
+            data={"status": "completed"},
+            now=now,
+        )
+        _event(
+            db,
+            sid,
+            tenant=tenant,
+            seq=events,
+            kind="evaluation.updated",
+            data={"status": "pending"},
+            now=now,
+        )
     now = db.stamp(datetime.now(UTC))
     with db.transaction():
         db.run(_CLAIM, (now, now, sid))
+        ((events, tenant),) = db.rows(_BUMP_EVENTS, (sid,))
+        _event(
+            db,
+            sid,
+            tenant=tenant,
+            seq=events,
+            kind="evaluation.updated",
+            data={"status": "running"},
+            now=now,
+        )
     transcript = db.rows(_TRANSCRIPT, (sid,))
     first = next(row[1] for row in transcript if row[2] == "candidate")
     scores = {d: {"score": 3, "evidence": [first], "rationale": "scripted"} for d in _DIMENSIONS}
@@ -305,6 +408,16 @@ def _end(db: FloorConnection, sid: str) -> None:
             ),
         )
         db.run(_SCORE, (50.0, sid))
+        ((events, tenant),) = db.rows(_BUMP_EVENTS, (sid,))
+        _event(
+            db,
+            sid,
+            tenant=tenant,
+            seq=events,
+            kind="evaluation.updated",
+            data={"status": "ready"},
+            now=now,
+        )
 
 
 def _false(db: FloorConnection) -> Any:
