@@ -175,6 +175,24 @@ def _finish_turn(*, with_phase: bool) -> Any:
 _FINISH_TURN: Final = {
     with_phase: DriverStatement(_finish_turn(with_phase=with_phase)) for with_phase in (True, False)
 }
+
+
+def _transcript(*, after: bool, limited: bool) -> DriverStatement:
+    query = select(MESSAGES).where(MESSAGES.c.session_id == bindparam("b_id"))
+    if after:
+        query = query.where(MESSAGES.c.seq > bindparam("b_after", type_=Integer))
+    query = query.order_by(MESSAGES.c.seq)
+    if limited:
+        query = query.limit(bindparam("b_limit", type_=Integer))
+    return DriverStatement(query)
+
+
+#: A transcript, whole or a page of it after a cursor: prebuilt, on the driver.
+_TRANSCRIPTS: Final = {
+    (after, limited): _transcript(after=after, limited=limited)
+    for after in (True, False)
+    for limited in (True, False)
+}
 #: The rest of a turn's statements, run on the driver (``driver.py``).
 _CLAIM_TURN: Final = DriverStatement(_BEGIN_TURN)
 _READ_RECENT: Final = DriverStatement(_RECENT_MESSAGES)
@@ -403,13 +421,17 @@ class TranscriptRepository:
     def get_transcript(
         self, session_id: str, after_seq: int | None = None, limit: int | None = None
     ) -> list[Message]:
-        query = select(MESSAGES).where(MESSAGES.c.session_id == session_id)
-        if after_seq is not None:
-            query = query.where(MESSAGES.c.seq > after_seq)
-        query = query.order_by(MESSAGES.c.seq)
-        if limit is not None:
-            query = query.limit(limit)
-        return self._session_rows("the transcript", session_id, query, MessageCodec.decode)
+        statement = _TRANSCRIPTS[(after_seq is not None, limit is not None)]
+        params = {"b_id": session_id, "b_after": after_seq, "b_limit": limit}
+
+        def tx(conn: Connection) -> list[Message]:
+            rows = statement.rows(conn, params)
+            items = [decoded(MessageCodec.decode, row) for row in rows]
+            if not items:
+                require_exists(conn, session_id)
+            return items
+
+        return self._tx.read(f"read the transcript of session {session_id!r}", tx)
 
     def recent_messages(self, session_id: str, limit: int) -> list[Message]:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
