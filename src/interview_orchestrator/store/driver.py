@@ -7,9 +7,10 @@ once per dialect with its column types' own bind and result processors (so encry
 timestamps and JSON behave exactly as everywhere else), then executed on the DBAPI connection
 of the caller's SQLAlchemy transaction: same transaction, same connection, same locks.
 
-A driver error is raised as SQLAlchemy's ``DBAPIError`` subclass for it (after invalidating
-the connection if it was lost), so that the transaction runner retries and translates it like
-any other.
+Listeners of ``before_cursor_execute`` (tracing) are told of each statement; SQLAlchemy's
+``echo`` does not show them. A driver error is raised as SQLAlchemy's ``DBAPIError`` subclass
+for it (after invalidating the connection if it was lost), so that the transaction runner
+retries and translates it like any other.
 """
 
 from __future__ import annotations
@@ -111,7 +112,9 @@ class DriverStatement:
         """Run the statement with ``params``; its rows (for a SELECT or a RETURNING)."""
         compiled = self._compiled(conn.dialect)
         arguments = self._arguments(compiled, params)
-        cursor = self._run(conn, compiled, lambda c: c.execute(compiled.sql, arguments))
+        cursor = self._run(
+            conn, compiled, arguments, lambda c: c.execute(compiled.sql, arguments), many=False
+        )
         if not compiled.keys:
             return []
         keys, results = compiled.keys, self._result_processors(compiled, conn.dialect, cursor)
@@ -135,13 +138,25 @@ class DriverStatement:
             return
         compiled = self._compiled(conn.dialect)
         arguments = [self._arguments(compiled, row) for row in rows]
-        self._run(conn, compiled, lambda c: c.executemany(compiled.sql, arguments))
+        self._run(
+            conn, compiled, arguments, lambda c: c.executemany(compiled.sql, arguments), many=True
+        )
 
     @staticmethod
-    def _run(conn: Connection, compiled: _Compiled, call: Callable[[Any], Any]) -> Any:
+    def _run(
+        conn: Connection,
+        compiled: _Compiled,
+        arguments: Any,
+        call: Callable[[Any], Any],
+        *,
+        many: bool,
+    ) -> Any:
         dialect = conn.dialect
         dbapi_connection = conn.connection.dbapi_connection
         cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
+        if conn.dispatch.before_cursor_execute:
+            # Listeners (tracing, tests) see these statements as they see every other one.
+            conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, arguments, None, many)
         try:
             call(cursor)
         except dialect.loaded_dbapi.Error as exc:

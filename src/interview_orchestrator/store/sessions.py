@@ -7,11 +7,22 @@ on reaching COMPLETED, a PENDING evaluation, all in one transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, Integer, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, InvalidStateTransitionError, SessionNotFoundError
@@ -118,6 +129,53 @@ _STORE_MESSAGES: Final = DriverStatement(
 _INSERT_NOTES: Final = insert(INTERVIEWER_NOTES)
 
 
+#: The filters of a page of sessions, in the order of ``_page_statement``'s shape.
+_PAGE_FILTERS: Final = (
+    "b_tenant",
+    "b_user",
+    "b_status",
+    "b_since",
+    "b_until",
+    "b_min_score",
+    "b_after",
+)
+
+
+@functools.cache
+def _page_statement(shape: tuple[bool, ...]) -> DriverStatement:
+    """The page query for the filters present (``shape``, by ``_PAGE_FILTERS``), built once per
+    combination, newest first."""
+    tenant, user, status, since, until, min_score, after = shape
+    c = SESSIONS.c
+    query = select(SESSIONS)
+    if tenant:
+        query = query.where(c.tenant_id == bindparam("b_tenant"))
+    if user:
+        query = query.where(c.user_id == bindparam("b_user"))
+    if status:
+        query = query.where(c.status == bindparam("b_status"))
+    if since:
+        query = query.where(c.created_at >= bindparam("b_since", type_=c.created_at.type))
+    if until:
+        query = query.where(c.created_at < bindparam("b_until", type_=c.created_at.type))
+    if min_score:
+        query = query.where(c.overall_score >= bindparam("b_min_score", type_=c.overall_score.type))
+    if after:
+        cursor_at = bindparam("b_cursor_at", type_=c.created_at.type)
+        query = query.where(
+            or_(
+                c.created_at < cursor_at,
+                and_(c.created_at == cursor_at, c.id < bindparam("b_after")),
+            )
+        )
+    query = query.order_by(c.created_at.desc(), c.id.desc())
+    return DriverStatement(
+        query.limit(bindparam("b_limit", type_=Integer)).offset(
+            bindparam("b_offset", type_=Integer)
+        )
+    )
+
+
 class SessionRepository:
     """The sessions of the ``DataStore``."""
 
@@ -164,23 +222,20 @@ class SessionRepository:
         tenant_id: str | None = None,
     ) -> list[Session]:
         limit, offset = validate_page(limit, offset)
-        query = select(SESSIONS)
-        if tenant_id is not None:
-            query = query.where(SESSIONS.c.tenant_id == tenant_id)
-        if user_id is not None:
-            query = query.where(SESSIONS.c.user_id == user_id)
-        if status is not None:
-            query = query.where(SESSIONS.c.status == SessionStatus(status).value)
-        if since is not None:
-            query = query.where(SESSIONS.c.created_at >= require_aware(since, "since"))
-        if until is not None:
-            query = query.where(SESSIONS.c.created_at < require_aware(until, "until"))
-        if min_score is not None:
-            query = query.where(SESSIONS.c.overall_score >= min_score)
-        query = query.order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id.desc())
+        params: dict[str, Any] = {
+            "b_tenant": tenant_id,
+            "b_user": user_id,
+            "b_status": None if status is None else SessionStatus(status).value,
+            "b_since": None if since is None else require_aware(since, "since"),
+            "b_until": None if until is None else require_aware(until, "until"),
+            "b_min_score": min_score,
+            "b_after": after,
+            "b_limit": limit,
+            "b_offset": offset,
+        }
+        statement = _page_statement(tuple(params[name] is not None for name in _PAGE_FILTERS))
 
         def tx(conn: Connection) -> list[Session]:
-            page = query
             if after is not None:
                 # Keyset: strictly after the cursor session in (created_at, id) descending order.
                 cursor = select(SESSIONS.c.created_at).where(SESSIONS.c.id == after)
@@ -192,13 +247,8 @@ class SessionRepository:
                         f"cursor {after!r} does not name a session: pass the id of the last "
                         "session of the previous page"
                     )
-                page = page.where(
-                    or_(
-                        SESSIONS.c.created_at < cursor_at,
-                        and_(SESSIONS.c.created_at == cursor_at, SESSIONS.c.id < after),
-                    )
-                )
-            rows = conn.execute(page.limit(limit).offset(offset)).mappings()
+                params["b_cursor_at"] = cursor_at
+            rows = statement.rows(conn, params)
             return [decoded(SessionCodec.decode, row) for row in rows]
 
         return self._tx.read("list sessions", tx)
