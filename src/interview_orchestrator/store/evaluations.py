@@ -10,11 +10,12 @@ is evaluated once. Which statuses each operation applies to comes from the domai
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, insert, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import EvaluationError, InvalidInputError, SessionNotFoundError
@@ -30,13 +31,14 @@ from ..lifecycle import (
 from ..models import EvaluationReport, EvaluationStatus, EventType, NewEvent, SessionStatus
 from ..ports import EvaluationLease, EvaluationOutcome
 from .codecs import EvaluationCodec, decoded
+from .driver import DriverStatement
 from .events import PendingEvent, record_events
 from .schema import EVALUATIONS, SESSIONS
 from .sessions import require_exists
 from .transactions import Transactions, require_aware
 
 #: The session's status and its evaluation's claim key, in one statement.
-_SESSION_AND_EVALUATION: Final = (
+_SESSION_AND_EVALUATION: Final = DriverStatement(
     select(
         SESSIONS.c.status.label("session_status"),
         EVALUATIONS.c.status,
@@ -46,6 +48,48 @@ _SESSION_AND_EVALUATION: Final = (
     .select_from(SESSIONS.outerjoin(EVALUATIONS, EVALUATIONS.c.session_id == SESSIONS.c.id))
     .where(SESSIONS.c.id == bindparam("b_id"))
 )
+
+
+_EVALUATION_OF: Final = DriverStatement(
+    select(EVALUATIONS).where(EVALUATIONS.c.session_id == bindparam("b_id"))
+)
+_C = EVALUATIONS.c
+#: A claim: the evaluation seen in (status, attempts) moves to RUNNING under a new lease.
+_TAKE: Final = DriverStatement(
+    update(EVALUATIONS)
+    .where(
+        _C.session_id == bindparam("b_id"),
+        _C.status == bindparam("b_status", type_=_C.status.type),
+        _C.attempts == bindparam("b_attempts", type_=Integer),
+    )
+    .values(
+        status=EvaluationStatus.RUNNING.value,
+        attempts=bindparam("b_next_attempt", type_=Integer),
+        started_at=bindparam("b_now", type_=_C.started_at.type),
+        updated_at=bindparam("b_now", type_=_C.updated_at.type),
+        completed_at=null(),
+        error=null(),
+        lease_expires_at=bindparam("b_lease_end", type_=_C.lease_expires_at.type),
+        claimed_by=bindparam("b_worker", type_=_C.claimed_by.type),
+    )
+    .returning(*EVALUATIONS.c)
+)
+
+
+@functools.cache
+def _held_update(columns: tuple[str, ...]) -> DriverStatement:
+    """The update of ``columns`` (parameters ``v_<column>``) by the attempt that holds the
+    evaluation, built once per set of columns."""
+    return DriverStatement(
+        update(EVALUATIONS)
+        .where(
+            _C.session_id == bindparam("b_id"),
+            _C.status == EvaluationStatus.RUNNING.value,
+            _C.attempts == bindparam("b_attempt", type_=Integer),
+        )
+        .values({name: bindparam(f"v_{name}", type_=_C[name].type) for name in columns})
+        .returning(*EVALUATIONS.c)
+    )
 
 
 class EvaluationRepository:
@@ -88,11 +132,11 @@ class EvaluationRepository:
         require_aware(now, "now")
 
         def tx(conn: Connection) -> EvaluationReport | None:
-            both = conn.execute(_SESSION_AND_EVALUATION, {"b_id": session_id}).first()
+            both = _SESSION_AND_EVALUATION.first(conn, {"b_id": session_id})
             if both is None:
                 raise SessionNotFoundError(session_id)
-            require(session_id, SessionStatus(both.session_status), Action.EVALUATE)
-            seen = None if both.status is None else both
+            require(session_id, SessionStatus(both["session_status"]), Action.EVALUATE)
+            seen = None if both["status"] is None else both
             if seen is None:
                 conn.execute(
                     insert(EVALUATIONS).values(
@@ -108,12 +152,18 @@ class EvaluationRepository:
                 )
                 return self._claimed(conn, _require(conn, session_id), now)
             operation = evaluation_claim(
-                EvaluationStatus(seen.status), seen.lease_expires_at, now=now, force=force
+                EvaluationStatus(seen["status"]), seen["lease_expires_at"], now=now, force=force
             )
             if operation is None:
                 return None
             return self._take(
-                conn, session_id, seen.status, seen.attempts, now=now, lease=lease, worker=worker
+                conn,
+                session_id,
+                seen["status"],
+                seen["attempts"],
+                now=now,
+                lease=lease,
+                worker=worker,
             )
 
         try:
@@ -303,28 +353,21 @@ class EvaluationRepository:
         worker: str | None,
     ) -> EvaluationReport | None:
         """Claim the evaluation seen in ``(status, attempts)`` if nobody changed it meanwhile."""
-        claimed = conn.execute(
-            update(EVALUATIONS)
-            .where(
-                EVALUATIONS.c.session_id == session_id,
-                EVALUATIONS.c.status == status,
-                EVALUATIONS.c.attempts == attempts,
-            )
-            .values(
-                status=EvaluationStatus.RUNNING.value,
-                attempts=attempts + 1,
-                started_at=now,
-                updated_at=now,
-                completed_at=None,
-                error=None,
-                lease_expires_at=now + lease,
-                claimed_by=worker,
-            )
-            .returning(*EVALUATIONS.c)
-        ).first()
+        claimed = _TAKE.first(
+            conn,
+            {
+                "b_id": session_id,
+                "b_status": status,
+                "b_attempts": attempts,
+                "b_next_attempt": attempts + 1,
+                "b_now": now,
+                "b_lease_end": now + lease,
+                "b_worker": worker,
+            },
+        )
         if claimed is None:
             return None
-        return self._claimed(conn, decoded(EvaluationCodec.decode, claimed._mapping), now)
+        return self._claimed(conn, decoded(EvaluationCodec.decode, claimed), now)
 
     def _claimed(
         self, conn: Connection, report: EvaluationReport, now: datetime
@@ -366,11 +409,7 @@ def _held_by(session_id: str, attempt: int) -> tuple[Any, ...]:
 
 
 def _load(conn: Connection, session_id: str) -> EvaluationReport | None:
-    row = (
-        conn.execute(select(EVALUATIONS).where(EVALUATIONS.c.session_id == session_id))
-        .mappings()
-        .first()
-    )
+    row = _EVALUATION_OF.first(conn, {"b_id": session_id})
     return None if row is None else decoded(EvaluationCodec.decode, row)
 
 
@@ -388,14 +427,11 @@ def _update_held(
     """Apply ``values`` if attempt ``attempt`` still holds the evaluation (it is RUNNING with
     that many attempts) and return it as stored; otherwise raise ``EvaluationError`` and
     change nothing."""
-    row = conn.execute(
-        update(EVALUATIONS)
-        .where(*_held_by(session_id, attempt))
-        .values(dict(values))
-        .returning(*EVALUATIONS.c)
-    ).first()
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(b_id=session_id, b_attempt=attempt)
+    row = _held_update(tuple(sorted(values))).first(conn, params)
     if row is not None:
-        return decoded(EvaluationCodec.decode, row._mapping)
+        return decoded(EvaluationCodec.decode, row)
     current = _require(conn, session_id)
     raise EvaluationError(
         f"attempt {attempt} no longer holds the evaluation of session {session_id!r} "

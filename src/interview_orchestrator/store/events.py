@@ -10,6 +10,7 @@ wake up; the row stays the truth.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,12 +73,22 @@ _INSERT_EVENTS: Final = DriverStatement(
     insert(EVENTS).inline(),
     column_keys=("session_id", "tenant_id", "seq", "type", "data", "message_seq", "created_at"),
 )
-_BUMP_EVENTS: Final = (
-    update(SESSIONS)
-    .where(SESSIONS.c.id == bindparam("b_id"))
-    .values(event_count=SESSIONS.c.event_count + bindparam("b_n", type_=Integer))
-    .returning(SESSIONS.c.event_count, SESSIONS.c.tenant_id)
-)
+
+
+@functools.cache
+def _bump_events(also: tuple[str, ...]) -> DriverStatement:
+    """``event_count + n``, and the session columns ``also`` (parameters ``v_<column>``) in the
+    same statement, built once per set of columns."""
+    changes: dict[str, Any] = {
+        name: bindparam(f"v_{name}", type_=SESSIONS.c[name].type) for name in also
+    }
+    changes["event_count"] = SESSIONS.c.event_count + bindparam("b_n", type_=Integer)
+    return DriverStatement(
+        update(SESSIONS)
+        .where(SESSIONS.c.id == bindparam("b_id"))
+        .values(changes)
+        .returning(SESSIONS.c.event_count, SESSIONS.c.tenant_id)
+    )
 
 
 def write_events(
@@ -131,15 +142,17 @@ def record_events(
     are more columns of the session to set in the same statement."""
     if not pending:
         return []
-    bump = _BUMP_EVENTS if not also else _BUMP_EVENTS.values(**also)
-    row = conn.execute(bump, {"b_id": session_id, "b_n": len(pending)}).first()
+    columns = tuple(sorted(also or ()))
+    params = {f"v_{name}": (also or {})[name] for name in columns}
+    params.update(b_id=session_id, b_n=len(pending))
+    row = _bump_events(columns).first(conn, params)
     if row is None:
         return []
     return write_events(
         conn,
         session_id=session_id,
-        tenant_id=row.tenant_id,
-        last_seq=int(row.event_count),
+        tenant_id=row["tenant_id"],
+        last_seq=int(row["event_count"]),
         pending=pending,
         at=at,
     )

@@ -129,6 +129,23 @@ _STORE_MESSAGES: Final = DriverStatement(
 _INSERT_NOTES: Final = insert(INTERVIEWER_NOTES)
 
 
+def _active_session(*, of_tenant: bool, of_user: bool) -> DriverStatement:
+    query = select(SESSIONS).where(SESSIONS.c.status == ACTIVE)
+    if of_tenant:
+        query = query.where(SESSIONS.c.tenant_id == bindparam("b_tenant"))
+    if of_user:
+        query = query.where(SESSIONS.c.user_id == bindparam("b_user"))
+    return DriverStatement(
+        query.order_by(SESSIONS.c.started_at.desc().nulls_last(), SESSIONS.c.id.desc()).limit(1)
+    )
+
+
+#: The ACTIVE session (of a tenant, of a user): asked before every start.
+_ACTIVE_SESSION: Final = {
+    (of_tenant, of_user): _active_session(of_tenant=of_tenant, of_user=of_user)
+    for of_tenant in (True, False)
+    for of_user in (True, False)
+}
 #: The filters of a page of sessions, in the order of ``_page_statement``'s shape.
 _PAGE_FILTERS: Final = (
     "b_tenant",
@@ -271,17 +288,11 @@ class SessionRepository:
     def find_active_session(
         self, user_id: str | None, tenant_id: str | None = None
     ) -> Session | None:
-        query = select(SESSIONS).where(SESSIONS.c.status == ACTIVE)
-        if tenant_id is not None:
-            query = query.where(SESSIONS.c.tenant_id == tenant_id)
-        if user_id is not None:
-            query = query.where(SESSIONS.c.user_id == user_id)
-        query = query.order_by(
-            SESSIONS.c.started_at.desc().nulls_last(), SESSIONS.c.id.desc()
-        ).limit(1)
+        statement = _ACTIVE_SESSION[(tenant_id is not None, user_id is not None)]
+        params = {"b_tenant": tenant_id, "b_user": user_id}
 
         def tx(conn: Connection) -> Session | None:
-            row = conn.execute(query).mappings().first()
+            row = statement.first(conn, params)
             return None if row is None else decoded(SessionCodec.decode, row)
 
         return self._tx.read("find the active session", tx)

@@ -193,6 +193,11 @@ _TRANSCRIPTS: Final = {
     for after in (True, False)
     for limited in (True, False)
 }
+_NOTES: Final = DriverStatement(
+    select(INTERVIEWER_NOTES)
+    .where(INTERVIEWER_NOTES.c.session_id == bindparam("b_id"))
+    .order_by(INTERVIEWER_NOTES.c.id)
+)
 #: The rest of a turn's statements, run on the driver (``driver.py``).
 _CLAIM_TURN: Final = DriverStatement(_BEGIN_TURN)
 _READ_RECENT: Final = DriverStatement(_RECENT_MESSAGES)
@@ -449,21 +454,16 @@ class TranscriptRepository:
         self, session_id: str
     ) -> tuple[Session, list[Message], list[InterviewerNote]]:
         """The session, its transcript and its notes, read as one consistent snapshot."""
-        messages = (
-            select(MESSAGES).where(MESSAGES.c.session_id == session_id).order_by(MESSAGES.c.seq)
-        )
-        notes = (
-            select(INTERVIEWER_NOTES)
-            .where(INTERVIEWER_NOTES.c.session_id == session_id)
-            .order_by(INTERVIEWER_NOTES.c.id)
-        )
+        params = {"b_id": session_id}
 
         def tx(conn: Connection) -> tuple[Session, list[Message], list[InterviewerNote]]:
             session = require_session(conn, session_id)
+            messages = _TRANSCRIPTS[(False, False)].rows(conn, params)
+            notes = _NOTES.rows(conn, params)
             return (
                 session,
-                [decoded(MessageCodec.decode, r) for r in conn.execute(messages).mappings()],
-                [decoded(NoteCodec.decode, r) for r in conn.execute(notes).mappings()],
+                [decoded(MessageCodec.decode, row) for row in messages],
+                [decoded(NoteCodec.decode, row) for row in notes],
             )
 
         return self._tx.snapshot(f"read session {session_id!r} for its evaluation", tx)
