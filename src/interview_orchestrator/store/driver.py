@@ -37,7 +37,7 @@ class _Compiled:
     keys: tuple[str, ...]
     #: The columns' result processors, known once a cursor has described the result (they
     #: depend on the type the driver reports, e.g. PostgreSQL's numeric kinds); then kept.
-    results: list[tuple[Processor, ...]]
+    results: list[tuple[tuple[str, Callable[[Any], Any]], ...]]
 
 
 class DriverStatement:
@@ -87,14 +87,17 @@ class DriverStatement:
 
     def _result_processors(
         self, compiled: _Compiled, dialect: Dialect, cursor: Any
-    ) -> tuple[Processor, ...]:
+    ) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+        """The columns that have a result processor, with it (the others are taken as the
+        driver returns them)."""
         if not compiled.results:
             columns = list(getattr(self._statement, "exported_columns", ()))
+            processors = (
+                (column.key, column.type.dialect_impl(dialect).result_processor(dialect, kind[1]))
+                for column, kind in zip(columns, cursor.description, strict=True)
+            )
             compiled.results.append(
-                tuple(
-                    column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-                    for column, described in zip(columns, cursor.description, strict=True)
-                )
+                tuple((key, process) for key, process in processors if process is not None)
             )
         return compiled.results[0]
 
@@ -117,15 +120,14 @@ class DriverStatement:
         )
         if not compiled.keys:
             return []
-        keys, results = compiled.keys, self._result_processors(compiled, conn.dialect, cursor)
+        keys = compiled.keys
+        processed = self._result_processors(compiled, conn.dialect, cursor)
         found = []
         for row in cursor.fetchall():
-            found.append(
-                {
-                    key: (value if process is None else process(value))
-                    for key, process, value in zip(keys, results, row, strict=True)
-                }
-            )
+            values = dict(zip(keys, row, strict=True))
+            for key, process in processed:
+                values[key] = process(values[key])
+            found.append(values)
         return found
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
