@@ -1,10 +1,14 @@
 """interview-orchestrator: the orchestration core for AI-led interviews.
 
 The public names below are the stable contract; everything else is internal.
+
+``SessionManager``, ``Subscription`` and ``Container`` are imported when first used: the domain
+types can be used (and the command line can print its help) without the store and its adapters.
 """
 
 from typing import TYPE_CHECKING, Any
 
+from . import logging  # noqa: F401  (first: structlog, imported without its optional extras)
 from .errors import (
     DataStoreError,
     EvaluationError,
@@ -31,20 +35,29 @@ from .models import (
     SessionStatus,
     Turn,
 )
-from .session_manager import SessionManager
-from .subscriptions import Subscription
 
 if TYPE_CHECKING:
     from .container import Container
+    from .session_manager import SessionManager
+    from .subscriptions import Subscription
+
+_LAZY = {
+    "Container": "container",
+    "SessionManager": "session_manager",
+    "Subscription": "subscriptions",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``Container`` is imported on first use: the domain can be used without the adapters."""
-    if name == "Container":
-        from .container import Container
+    """The names of ``_LAZY``, imported from their modules on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        return Container
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [
