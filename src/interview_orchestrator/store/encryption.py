@@ -7,19 +7,24 @@ Rows written before encryption was turned on stay readable and are encrypted by 
 
 The cipher belongs to an engine (it is attached to the engine's dialect), and the column types
 apply it on every read and write, so no query can forget it.
+
+``cryptography`` is imported when a cipher is made (keys are configured), never by importing
+this module: a store without keys does not load it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import JSON, Dialect, Engine, Text, select, tuple_, update
 from sqlalchemy.types import TypeDecorator
 
 from ..errors import DataStoreError, InvalidInputError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 ENV_VAR: Final = "INTERVIEW_ENCRYPTION_KEYS"
 TEXT_PREFIX: Final = "enc:v1:"
@@ -33,8 +38,11 @@ class FieldCipher:
     def __init__(self, keys: Sequence[str]) -> None:
         if not keys:
             raise InvalidInputError(f"{ENV_VAR} names no key")
+        from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+        self._invalid_token = InvalidToken
         try:
-            self._fernet = MultiFernet([Fernet(key.strip().encode()) for key in keys])
+            self._fernet: MultiFernet = MultiFernet([Fernet(key.strip().encode()) for key in keys])
         except (ValueError, TypeError):
             raise InvalidInputError(
                 f"{ENV_VAR} must hold Fernet keys (url-safe base64 of 32 bytes), comma-separated; "
@@ -53,7 +61,7 @@ class FieldCipher:
     def decrypt(self, stored: str) -> str:
         try:
             return self._fernet.decrypt(stored[len(TEXT_PREFIX) :].encode("ascii")).decode("utf-8")
-        except InvalidToken:
+        except self._invalid_token:
             raise DataStoreError(
                 "stored data is encrypted with a key that is not configured: add the old key "
                 f"to {ENV_VAR} (after the new one)"
