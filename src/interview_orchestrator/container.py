@@ -8,6 +8,10 @@ OPENAI_API_KEY (env) ─▶ openai_client ─▶ chat_model ─▶ the openai in
 
 The data store tells the communication manager of every commit that wrote events; on
 PostgreSQL the communication manager also listens for other processes' commits.
+
+A process loads what it uses: the PostgreSQL listener, the webhooks' HTTP client (``httpx``),
+the field cipher (``cryptography``), the OpenAI client (``openai``) and Alembic (only when the
+database is behind the packaged migrations) are imported when they are first built or run.
 """
 
 from __future__ import annotations
@@ -17,18 +21,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dependency_injector import containers, providers
-from sqlalchemy.engine import Engine
+from dependency_injector import providers
 
+from ._deferred_imports import deferring
 from .access_manager import AccessManager, RateLimit
 from .catalog import YamlTemplateCatalog
 from .catalog.personas import YamlPersonaCatalog
 from .clock import utc_now
 from .communication import InProcessCommunicationManager
-from .communication.postgres import PostgresCommunicationManager
-from .delivery import open_http_webhook_sender
 from .evaluation.llm_evaluator import LLMEvaluator
 from .evaluation.rubric_evaluator import RubricEvaluator
 from .evaluation.service import EvaluationService
@@ -63,6 +65,17 @@ from .sweeper import Sweeper
 from .webhooks import WebhookDispatcher, WebhookService
 from .worker import EvaluationWorker
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from .ports import WebhookSender
+
+# dependency-injector's containers module imports FastAPI, Starlette and Werkzeug, if installed,
+# to recognise their objects when wiring (which this container does not do): they load only if
+# such an object is ever checked (see ``_deferred_imports``).
+with deferring("fastapi", "starlette", "werkzeug", "fast_depends"):
+    from dependency_injector import containers
+
 
 @contextmanager
 def open_engine(database: DatabaseSettings, cipher: FieldCipher | None = None) -> Iterator[Engine]:
@@ -84,6 +97,7 @@ def open_engine(database: DatabaseSettings, cipher: FieldCipher | None = None) -
 
 
 def _field_cipher_from_environment() -> FieldCipher | None:
+    """A cipher (and ``cryptography``) only if keys are set."""
     return FieldCipher.from_setting(os.environ.get(ENCRYPTION_KEYS_VAR))
 
 
@@ -99,15 +113,27 @@ def _hours(value: float) -> timedelta:
 def open_communication(engine: Engine, logger: Logger) -> Iterator[InProcessCommunicationManager]:
     """In-process wake-ups, plus ``LISTEN`` on PostgreSQL so that every process hears every
     commit; its threads stop on ``shutdown_resources()``."""
-    manager = (
-        PostgresCommunicationManager(engine, logger=logger)
-        if engine.dialect.name == "postgresql"
-        else InProcessCommunicationManager(logger=logger)
-    )
+    manager: InProcessCommunicationManager
+    if engine.dialect.name == "postgresql":
+        from .communication.postgres import PostgresCommunicationManager
+
+        manager = PostgresCommunicationManager(engine, logger=logger)
+    else:
+        manager = InProcessCommunicationManager(logger=logger)
     try:
         yield manager
     finally:
         manager.close()
+
+
+@contextmanager
+def open_webhook_sender(timeout: float) -> Iterator[WebhookSender]:
+    """The HTTP sender of webhook deliveries (``httpx`` is imported here: only a process that
+    delivers webhooks loads it); its connections close on ``shutdown_resources()``."""
+    from .delivery import open_http_webhook_sender
+
+    with open_http_webhook_sender(timeout=timeout) as sender:
+        yield sender
 
 
 def _rate_limit(per_minute: int) -> RateLimit:
@@ -256,7 +282,7 @@ class Container(containers.DeclarativeContainer):
         WebhookService, store=webhook_store, clock=clock, logger=logger
     )
     webhook_sender = providers.Resource(
-        open_http_webhook_sender, timeout=settings.provided.webhooks.timeout_seconds
+        open_webhook_sender, timeout=settings.provided.webhooks.timeout_seconds
     )
     webhook_dispatcher = providers.Factory(
         WebhookDispatcher,
