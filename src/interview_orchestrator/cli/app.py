@@ -5,6 +5,10 @@ The root callback builds the container and keeps it on ``ctx.obj`` (tests pass t
 Commands live in the sibling modules, grouped as on the command line. The command line prints
 its output and at most one error line: the library's JSON log lines only when a level is asked
 for (``build_container``).
+
+The command tree is built from these modules alone: the container, the store and what a
+command needs are imported when the command runs, so that ``--help`` (and a usage error) is
+printed without loading them.
 """
 
 from __future__ import annotations
@@ -15,19 +19,19 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
 
 import structlog
 import typer
-from dependency_injector import providers
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from ..container import Container
 from ..errors import InterviewPlatformError, InvalidInputError
 from ..logging import LOGGER_NAME, build_logger
-from ..store.engine import is_memory_sqlite, normalize_url
+
+if TYPE_CHECKING:
+    from ..container import Container
 
 err_console = Console(stderr=True)
 
@@ -172,6 +176,10 @@ def build_container(
     No JSON log line is printed unless a level is asked for (``--log-level``,
     ``INTERVIEW_LOG_LEVEL``, a ``logging`` section in the ``--config`` file) or
     ``log_errors`` (a long-running command)."""
+    from dependency_injector import providers
+
+    from ..container import Container
+
     container = Container()
     container.config.file_layers.append(QUIET_LOGS)
     if config_file is not None:
@@ -255,6 +263,8 @@ def container_for_reading(ctx: typer.Context) -> Container:
 
 def require_database_file(url: str) -> None:
     """``InvalidInputError`` if ``url`` names a SQLite file that does not exist."""
+    from ..store.engine import is_memory_sqlite, normalize_url
+
     parsed = normalize_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or is_memory_sqlite(parsed):

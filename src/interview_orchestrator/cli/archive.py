@@ -13,28 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..archive import (
-    ImportReport,
-    ImportStatus,
-    JsonLinesFile,
-    RetentionReport,
-    checked_filter,
-    export_sessions,
-    forget_user,
-    import_sessions,
-    purge_sessions,
-)
-from ..archive.record import UnexportableSessionError
 from ..errors import InvalidInputError
-from ..ports import SessionArchive, SessionFilter
 from .app import container_of, sessions_app, stdout_console, users_app
 from .options import (
     ReportFormat,
@@ -48,6 +34,11 @@ from .options import (
 )
 from .sessions import session_id_from
 
+if TYPE_CHECKING:
+    from ..archive import ImportReport, RetentionReport
+    from ..archive.record import UnexportableSessionError
+    from ..ports import SessionArchive, SessionFilter
+
 err_console = Console(stderr=True)
 
 FormatOption = Annotated[
@@ -56,11 +47,12 @@ FormatOption = Annotated[
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Report what would happen; change nothing.")
 ]
+#: The style of each ``ImportStatus`` (by value) in the import report.
 _STATUS_STYLE = {
-    ImportStatus.IMPORTED: "green",
-    ImportStatus.ALREADY_PRESENT: "dim",
-    ImportStatus.CONFLICT: "red",
-    ImportStatus.SKIPPED: "yellow",
+    "imported": "green",
+    "already_present": "dim",
+    "conflict": "red",
+    "skipped": "yellow",
 }
 
 
@@ -93,6 +85,9 @@ def export(
     """Export sessions to JSON Lines, one line per session with its transcript, transitions,
     evaluation and event log, oldest first. Streams: memory stays flat however many there
     are. With SESSION_ID, --tenant only checks that the session is that tenant's."""
+    from ..archive import checked_filter, export_sessions
+    from ..ports import SessionFilter
+
     if session_id is not None and any(v is not None for v in (user_id, status, since, until)):
         raise typer.BadParameter(
             "give a SESSION_ID or filters (--user-id, --status, ...), not both"
@@ -188,6 +183,14 @@ def _progress(
     if not show:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     total = archive.count_sessions(selection)
     columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -254,6 +257,8 @@ def import_(
     stored is skipped, never overwritten. Importing the same file twice changes nothing.
     Sessions keep their tenant (a version 1 file's: default) unless mapped. A file without
     sessions (empty, or blank lines only) exits 1."""
+    from ..archive import JsonLinesFile, import_sessions
+
     users = _mapping(map_user or (), "--map-user")
     tenants = _mapping(tenant_map or (), "--tenant-map", parse_tenant)
     if tenants and into_tenant is not None:
@@ -281,10 +286,12 @@ def import_(
 
 
 def _print_import(report: ImportReport) -> None:
+    from ..archive import ImportStatus
+
     if report.entries:
         table = Table("line", "session", "tenant", "user", "result", "reason")
         for e in report.entries:
-            style = _STATUS_STYLE[e.status]
+            style = _STATUS_STYLE[e.status.value]
             table.add_row(
                 str(e.line),
                 e.session_id,
@@ -321,6 +328,8 @@ def purge(
 ) -> None:
     """Retention: delete old sessions with their transcripts, transitions, evaluations and
     event logs. ACTIVE and PAUSED sessions are never purged; they are reported as kept."""
+    from ..archive import purge_sessions
+
     container = container_of(ctx)
     report = purge_sessions(
         _archive(ctx),
@@ -351,6 +360,8 @@ def forget(
 ) -> None:
     """Erasure: delete every session of USER_ID, whatever its status, with everything
     attached to it."""
+    from ..archive import forget_user
+
     report = forget_user(_archive(ctx), user_id, tenant_id=tenant, dry_run=dry_run)
     _print_retention(report, output)
 

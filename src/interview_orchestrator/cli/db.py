@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
-from ..store import migrate
 from .app import container_of, db_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def _raw_engine(ctx: typer.Context) -> Engine:
@@ -27,6 +28,8 @@ def db_upgrade(
     ] = "head",
 ) -> None:
     """Apply the migrations up to REVISION (default: the newest)."""
+    from ..store import migrate
+
     engine = _raw_engine(ctx)
     migrate.upgrade(engine, revision)
     typer.echo(f"database at revision {migrate.current(engine)}")
@@ -35,12 +38,16 @@ def db_upgrade(
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the database's migration revision."""
+    from ..store import migrate
+
     typer.echo(migrate.current(_raw_engine(ctx)) or "none (not migrated)")
 
 
 @db_app.command("check")
 def db_check(ctx: typer.Context) -> None:
     """Fail if the database schema differs from the models (or is not fully migrated)."""
+    from ..store import migrate
+
     migrate.check(_raw_engine(ctx))
     typer.echo("schema matches the models")
 

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..demo import run_demo
 from .app import app, container_of
 
 
@@ -17,6 +16,8 @@ def demo(
     logs: Annotated[bool, typer.Option("--logs", help="Also print the JSON log lines.")] = False,
 ) -> None:
     """Run a complete scripted interview on the offline provider and print its evaluation."""
+    from ..demo import run_demo
+
     container = container_of(ctx)
     if logs:
         container.config.logging.level.from_value("INFO")

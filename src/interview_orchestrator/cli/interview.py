@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 from rich.console import Console
@@ -27,10 +27,12 @@ from .. import render
 from ..clock import utc_now
 from ..errors import InterviewPlatformError, InvalidInputError, InvalidStateTransitionError
 from ..models import MAX_JSON_DEPTH, CommunicationMode, Session, SessionConfig, SessionStatus
-from ..ports import TemplateCatalog
-from ..session_manager import SessionManager
 from .app import app, container_of
 from .sessions import session_id_from
+
+if TYPE_CHECKING:
+    from ..ports import TemplateCatalog
+    from ..session_manager import SessionManager
 
 PROGRAM = "interview-orchestrator"
 PROMPT = "you> "

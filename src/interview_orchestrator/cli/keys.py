@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .. import render
 from ..access import ApiKey, KeyRole, parse_resource_id
-from ..access_manager import AccessManager
 from ..errors import ResourceNotFoundError
 from ..models import DEFAULT_TENANT
 from .app import app, container_of, stdout_console
 from .options import ReportFormat, TenantFilter, id_from_prefix, parse_tenant
+
+if TYPE_CHECKING:
+    from ..access_manager import AccessManager
 
 keys_app = typer.Typer(
     help="API keys of the service: create (shown once), list, revoke.", no_args_is_help=True

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .. import render
-from ..sweeper import SweepReport
 from .app import app, container_for_reading, container_of, stdout_console
 from .options import ReportFormat, TenantFilter
+
+if TYPE_CHECKING:
+    from ..sweeper import SweepReport
 
 FormatOption = Annotated[
     ReportFormat, typer.Option("--format", metavar="table|json", help="Output format.")

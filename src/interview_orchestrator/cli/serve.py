@@ -14,6 +14,8 @@ Where the background work (evaluations, webhook deliveries) runs:
 (``--port 0`` takes any free port) and the processes of ``--workers N`` share it. SIGTERM or
 Ctrl-C stops it cleanly: requests in flight are given ``GRACEFUL_SECONDS``, WebSockets are
 closed, the background work stops, and the command exits 0.
+
+FastAPI, uvicorn and the app are imported when the command runs, not to print the help.
 """
 
 from __future__ import annotations
@@ -29,23 +31,21 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from rich.markup import escape
-from sqlalchemy.engine import Engine
-from uvicorn.config import STARTUP_FAILURE
-from uvicorn.supervisors import Multiprocess
 
-from ..api.app import API_PREFIX, create_app
-from ..api.factory import settings_environment
-from ..container import Container
 from ..errors import DataStoreError
-from ..settings import Settings
-from ..store.migrate import current, head_revision
 from .app import QUIET_LOGS, app, container_of, err_console
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+    from sqlalchemy.engine import Engine
+
+    from ..container import Container
+    from ..settings import Settings
 
 #: Seconds that requests in flight get to finish once a stop is asked for.
 GRACEFUL_SECONDS: Final = 30
@@ -99,6 +99,8 @@ def serve(
     """Run the HTTP and WebSocket service (API under /api/v1, OpenAPI page at /docs) until
     SIGTERM or Ctrl-C. Refuses a database that is not migrated (SQLite files are migrated
     automatically). Keys for it: `interview-orchestrator keys create`."""
+    from ..api.app import API_PREFIX
+
     container = container_of(ctx)
     _log_requests(container)
     settings = container.settings()
@@ -148,6 +150,8 @@ def _log_requests(container: Container) -> None:
 
 def _require_migrated(engine: Engine) -> None:
     """One line and exit 1, rather than a server that fails every request."""
+    from ..store.migrate import current, head_revision
+
     try:
         at = current(engine)
     except DataStoreError as exc:
@@ -200,6 +204,8 @@ def _uvicorn_config(
 ) -> uvicorn.Config:
     """uvicorn's configuration: ``app`` is the app itself, or with several ``workers`` the
     import string of a factory (each process builds its own)."""
+    import uvicorn
+
     address, port = sock.getsockname()[:2]
     return uvicorn.Config(
         app,
@@ -220,6 +226,10 @@ def _uvicorn_config(
 
 def _serve_one(container: Container, sock: socket.socket, *, background_work: bool) -> bool:
     """One server process on the command's container; whether it started."""
+    import uvicorn
+
+    from ..api.app import create_app
+
     api = create_app(container, background_work=background_work)
     server = uvicorn.Server(_uvicorn_config(api, sock, container.settings()))
 
@@ -236,6 +246,11 @@ def _serve_one(container: Container, sock: socket.socket, *, background_work: bo
 def _serve_many(settings: Settings, sock: socket.socket, workers: int) -> bool:
     """``workers`` processes built by ``FACTORY`` from this command's settings, sharing the
     socket; uvicorn's supervisor restarts one that dies. Whether they ran."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    from ..api.factory import settings_environment
+
     config = _uvicorn_config(FACTORY, sock, settings, workers=workers)
     with _stop_requests(lambda: None) as requested, _environment(settings_environment(settings)):
         supervisor = Multiprocess(config, sockets=[sock])  # from here its handlers take signals

@@ -10,14 +10,13 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .. import render
 from ..errors import InterviewPlatformError, SessionNotFoundError
 from ..models import DEFAULT_TENANT, parse_session_id
-from ..session_manager import SessionManager
 from .app import container_for_reading, container_of, sessions_app, stdout_console
 from .options import (
     ListFormat,
@@ -29,6 +28,9 @@ from .options import (
     UserIdFilter,
     id_from_prefix,
 )
+
+if TYPE_CHECKING:
+    from ..session_manager import SessionManager
 
 SessionId = Annotated[
     str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -18,10 +18,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..interview_template import InterviewTemplate
-from ..ports import TemplateCatalog
 from .app import app, container_of, stdout_console
 from .options import ReportFormat
+
+if TYPE_CHECKING:
+    from ..interview_template import InterviewTemplate
+    from ..ports import TemplateCatalog
 
 templates_app = typer.Typer(
     help="Interview templates: the kinds of interview on offer, their phases and rubrics.",

@@ -15,15 +15,17 @@ import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..container import Container
-from ..models import EvaluationReport
-from ..webhooks import WebhookDispatcher
-from ..worker import EvaluationWorker, WorkerReport
 from .app import app, container_of
+
+if TYPE_CHECKING:
+    from ..container import Container
+    from ..models import EvaluationReport
+    from ..webhooks import WebhookDispatcher
+    from ..worker import EvaluationWorker, WorkerReport
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 #: What ``signal.signal`` returns: the handler that was installed before.
@@ -114,7 +116,9 @@ class SupervisedRun:
         self._failure: BaseException | None = None
         self._forced_by: str | None = None
         self._previous: dict[int, Handler] = {}
-        self.report = WorkerReport()
+        from ..worker import WorkerReport
+
+        self.report: WorkerReport = WorkerReport()
 
     def __enter__(self) -> SupervisedRun:
         self._previous = self._install_handlers()
