@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from .errors import InvalidInputError
+
+T = TypeVar("T")
 
 
 class SessionStatus(StrEnum):
@@ -470,14 +472,24 @@ class SessionConfig:
         that cannot be read."""
         if not _CONFIG_FIELDS.issuperset(data):
             return cls.from_dict(data)  # refuses the unknown field(s), naming them
-        config = object.__new__(cls)
         values = {**_CONFIG_DEFAULTS, "metadata": {}, **data}
-        values["enabled_modes"] = tuple(CommunicationMode(m) for m in values["enabled_modes"])
-        for name, value in values.items():
-            object.__setattr__(config, name, value)
-        return config
+        values["enabled_modes"] = tuple(_MODES[m] for m in values["enabled_modes"])
+        return stored_instance(cls, values)
 
 
+def stored_instance(cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of the frozen dataclass ``cls`` holding ``values`` (every field), built
+    without its ``__init__`` or checks: for stored data, which was checked when it was made.
+    The fields go into the instance's ``__dict__`` at once, as ``__init__`` would have put
+    them one by one."""
+    instance = object.__new__(cls)
+    object.__setattr__(instance, "__dict__", values)
+    return instance
+
+
+_MODES: Final = {mode.value: mode for mode in CommunicationMode} | {
+    mode: mode for mode in CommunicationMode
+}
 _CONFIG_FIELDS: Final = frozenset(f.name for f in fields(SessionConfig))
 _CONFIG_DEFAULTS: Final = {
     f.name: f.default for f in fields(SessionConfig) if f.default is not MISSING

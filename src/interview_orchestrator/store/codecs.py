@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from ..access import ApiKey, KeyRole, LinkKind, SessionLink
 from ..errors import DataStoreError
@@ -31,10 +31,15 @@ from ..models import (
     TransitionRecord,
     message_event_data,
     plain_json,
+    stored_instance,
 )
 from ..ports import DeliveryStatus, EvaluationOutcome, Webhook, WebhookDelivery
 
 T = TypeVar("T")
+#: Stored enum values to members (a lookup, not an enum call, per row read).
+_STATUSES: Final = {status.value: status for status in SessionStatus}
+_ROLES: Final = {role.value: role for role in Role}
+_MODES: Final = {mode.value: mode for mode in CommunicationMode}
 #: A row by column name: a SQLAlchemy ``RowMapping``, or a dict from a ``DriverStatement``.
 Row = Mapping[Any, Any]
 
@@ -97,28 +102,32 @@ class SessionCodec:
 
     @staticmethod
     def _session(row: Row, config: SessionConfig) -> Session:
-        return Session(
-            id=row["id"],
-            tenant_id=row["tenant_id"],
-            user_id=row["user_id"],
-            status=SessionStatus(row["status"]),
-            config=config,
-            created_at=row["created_at"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            end_reason=None if row["end_reason"] is None else EndReason(row["end_reason"]),
-            overall_score=_float(row["overall_score"]),
-            message_count=row["message_count"],
-            last_activity_at=row["last_activity_at"],
-            active_seconds=float(row["active_seconds"]),
-            active_since=row["active_since"],
-            version=row["version"],
-            interviewer_state=row["interviewer_state"] or {},
-            event_count=row["event_count"],
-            turn_seq=row["turn_seq"],
-            turn_expires_at=row["turn_expires_at"],
-            phase=row["phase"],
-            turn_count=row["turn_count"],
+        # Every field of ``Session``, in its declared order (a unit test checks the set).
+        return stored_instance(
+            Session,
+            {
+                "id": row["id"],
+                "user_id": row["user_id"],
+                "status": _STATUSES[row["status"]],
+                "config": config,
+                "created_at": row["created_at"],
+                "tenant_id": row["tenant_id"],
+                "started_at": row["started_at"],
+                "ended_at": row["ended_at"],
+                "end_reason": None if row["end_reason"] is None else EndReason(row["end_reason"]),
+                "overall_score": _float(row["overall_score"]),
+                "message_count": row["message_count"],
+                "last_activity_at": row["last_activity_at"],
+                "active_seconds": float(row["active_seconds"]),
+                "active_since": row["active_since"],
+                "version": row["version"],
+                "interviewer_state": row["interviewer_state"] or {},
+                "event_count": row["event_count"],
+                "turn_seq": row["turn_seq"],
+                "turn_expires_at": row["turn_expires_at"],
+                "phase": row["phase"],
+                "turn_count": row["turn_count"],
+            },
         )
 
 
@@ -157,16 +166,20 @@ class MessageCodec:
 
     @staticmethod
     def decode(row: Row) -> Message:
-        return Message(
-            session_id=row["session_id"],
-            seq=row["seq"],
-            role=Role(row["role"]),
-            mode=CommunicationMode(row["mode"]),
-            content=row["content"],
-            created_at=row["created_at"],
-            late=bool(row["late"]),
-            client_message_id=row["client_message_id"],
-            reply_to=row["reply_to"],
+        # Every field of ``Message``, in its declared order (a unit test checks the set).
+        return stored_instance(
+            Message,
+            {
+                "session_id": row["session_id"],
+                "seq": row["seq"],
+                "role": _ROLES[row["role"]],
+                "mode": _MODES[row["mode"]],
+                "content": row["content"],
+                "created_at": row["created_at"],
+                "late": bool(row["late"]),
+                "client_message_id": row["client_message_id"],
+                "reply_to": row["reply_to"],
+            },
         )
 
 
