@@ -45,9 +45,8 @@ JSON: Final = "JSON encoding and decoding"
 #: The database's own work, which the floor pays as well.
 DATABASE_CENTRES: Final = frozenset({COMMIT, SQLITE_STATEMENTS})
 LOGGING: Final = "logging calls (structlog processors)"
-#: What could be done about each cost centre (the profile names the largest ones). The gains
-#: quoted were measured on the benchmark machine by applying each change by hand to a scratch
-#: copy of the library (SQLite with synchronous NORMAL, so that no fsync blurs them).
+#: What each cost centre is made of now, and what could still be done about it (the profile
+#: names the largest ones).
 REMEDIES: Final = {
     COMMIT: (
         "The durability itself: two commits per turn, because the candidate's message is made "
@@ -56,62 +55,43 @@ REMEDIES: Final = {
         "busy server, one commit shared by concurrent turns (group commit)."
     ),
     SQLITE_STATEMENTS: (
-        "SQLite's own work on the statements the floor runs too, plus the library's BEGIN of "
-        "every read and the session re-read in `save_transition`."
+        "SQLite's own work on the statements the floor runs too (the claim, the message and "
+        "event inserts with their indexes, the recent messages); the library adds the read of "
+        "the session in the turn's first transaction."
     ),
     POSTGRES_ROUND_TRIPS: (
-        "More round trips per turn than the floor: a pre-ping (`pool_pre_ping=True` in "
-        "`store/engine.py`) at each of the four connection checkouts, and BEGIN/COMMIT around "
-        "the two reads. Dropping the pre-ping (rely on `pool_recycle` and on retrying a "
-        "transaction whose connection was invalidated, in `SqlAlchemyDataStore._run`) saved "
-        "0.3 ms of a 3.4 ms turn; running the reads in autocommit saves two round trips more."
+        "The round trips of the floor's statements, and the library's read of the session in "
+        "the turn's first transaction. No pre-ping at checkout any more (a connection found "
+        "dead before the commit is retried on a new one) and no BEGIN/COMMIT around reads."
     ),
     BUILD: (
-        "`store/sqlalchemy_store.py` builds its statements anew on every call (`update()`, "
-        "`Column.__add__`, `.where()`, `.values()`), and a new statement must also compute its "
-        "cache key. Build the hot ones once at import with `bindparam()`: `_load_session`'s "
-        "SELECT, `append_message`'s `UPDATE ... RETURNING` (with and without "
-        "`interviewer_state`), `recent_messages`' SELECT (`.limit(bindparam(...))`), and "
-        "execute `insert(MESSAGES)` with one dict instead of a one-element list (executemany). "
-        "Measured by hand: a turn went from 1.9 ms to 0.9-1.0 ms (SQLite) and from 3.4 ms to "
-        "2.5 ms (PostgreSQL) — the largest single gain. Done for the session load, the "
-        "message append and the recent-messages read; the rest of the store's statements "
-        "are still built per call."
+        "Statements built per call: none left on the turn's path (all are prebuilt "
+        "`DriverStatement`s); what remains here is rare paths (a refused claim's diagnosis)."
     ),
     EXECUTE: (
-        "SQLAlchemy Core's cost per statement: cache key, compiled-cache lookup, bind "
-        "processors (`UtcDateTime`, JSON), cursor and result set-up. Prebuilt statements remove "
-        "the cache-key part; the rest scales with the six statements in four transactions of "
-        "a turn: storing the candidate's message and reading the recent messages in one "
-        "transaction (one `DataStore` call) removes one of them."
+        "SQLAlchemy's statement execution for what still goes through it on a turn: the "
+        "`begin` and `commit` events' file check and the BEGIN (sent to the driver directly). "
+        "The turn's statements run on the driver (`store/driver.py`)."
     ),
     TRANSACTION: (
-        "Four transactions per turn, each a pool checkout, a BEGIN issued by the `begin` event "
-        "listener through SQLAlchemy's whole execution path (`exec_driver_sql`), a commit and "
-        "a pool return. In `store/engine.py` `_on_begin`: send the BEGIN on the driver "
-        "connection (wrapping a driver error in SQLAlchemy's `OperationalError`, so that the "
-        "store still retries a busy database), and none for the single-statement reads; and "
-        "store the candidate's message and read the recent messages in one transaction. The "
-        "BEGIN changes measured by hand: -0.2 to -0.35 ms per turn."
+        "Two transactions per turn (persist, then report), each a pool checkout, a `Connection`, "
+        "the begin and commit events, a commit call and a pool return: about 50 µs of "
+        "SQLAlchemy each. Running the turn's two transactions on a raw pooled DBAPI connection "
+        "would remove most of it, at the price of a second transaction runner beside "
+        "`Transactions` (its retries, error translation and event announcements)."
     ),
     ROWS: (
-        "Row objects and mappings for every row read, the 20 recent messages of each turn "
-        "above all (with the `UtcDateTime` result processor on each)."
+        "Rows fetched on the driver and processed by their column types (JSON, UTC timestamps "
+        "parsed with `fromisoformat` on SQLite): the session and the 20 recent messages."
     ),
     OWN: (
-        "Domain objects built from rows (20 `Message`s, a `Session` per turn), the lifecycle "
-        "checks, the router's per-provider state copies. Of these, `_session_from_row` "
-        "rebuilds `SessionConfig` through `from_dict`, which re-validates the résumé and the "
-        "metadata with `plain_json` (a JSON dump, a load and a depth walk each) although they "
-        "come straight from JSON columns: 17.6 µs per session read against 1.9 µs for a "
-        "constructor of stored data that skips the copy — little per turn, but about 0.8 ms "
-        "of a 50-session page of `list_sessions`."
+        "The library's own Python: `DriverStatement` parameter and row processing, the session "
+        "and 20 `Message`s built from rows (without re-validation: `stored_instance`), the "
+        "manager's checks (`admit`), the interviewer router's state, the event rows."
     ),
     LOGGING: (
-        "`logging.py`: the processor chain (context merge, timestamp, shaping, redaction "
-        "regexes, JSON rendering) ran for every `info` call even when the logger then dropped "
-        "the record. Done: `drop_below_level` now comes first (-0.2 ms per turn measured by "
-        "hand); what remains is the cost of lines that are written."
+        "The `message.exchanged` line per turn (bound context, level filter first): dropped "
+        "early when logging is off, as in this benchmark."
     ),
 }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -61,8 +63,27 @@ def measure(options: Options) -> dict[str, Any]:
         results["backends"].append(_measure_backend(backend, options))
     sqlite = next((b for b in backends if b.kind == "sqlite"), backends[0])
     results["memory"] = _memory(sqlite, options)
+    results["help"] = help_cpu(HELP_RUNS)
     results["environment"]["load_average_end"] = load_average()
     return results
+
+
+#: Runs of ``interview-orchestrator --help`` whose CPU time is measured.
+HELP_RUNS: Final = 10
+
+
+def help_cpu(runs: int) -> dict[str, Any]:
+    """The CPU time (user + system) of ``interview-orchestrator --help``, each run a fresh
+    process: the cost of starting the command line before it does anything."""
+    progress(f"CPU time of `interview-orchestrator --help`, {runs} runs")
+    command = [str(Path(sys.executable).with_name("interview-orchestrator")), "--help"]
+    samples = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(command, capture_output=True, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        samples.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return {"runs": runs, "cpu_seconds": samples, "median_cpu_seconds": statistics.median(samples)}
 
 
 def _measure_backend(backend: Backend, options: Options) -> dict[str, Any]:
