@@ -59,3 +59,20 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m bench --database-url sqlite:///bench/out/bench.db \
 		$(if $(BENCH_POSTGRES_URL),--database-url $(BENCH_POSTGRES_URL)) $(BENCH_ARGS)
+
+## The library beside two peer session stores (OpenAI Agents SDK, Google ADK), installed only
+## for this benchmark in bench/.peers-venv: the "Peers" section of bench/RESULTS.md and
+## bench/out/peers.json (flags: python -m bench.peers --help; PEERS_ARGS='--sessions 2000').
+PEERS_VENV     ?= bench/.peers-venv
+PEERS_PACKAGES ?= "openai-agents>=0.24" "google-adk>=2.13"
+PEERS_ARGS     ?=
+$(PEERS_VENV)/.installed-stamp:
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS_VENV)/bin/python -m pip install --quiet $(PEERS_PACKAGES)
+	touch $@
+
+.PHONY: bench-peers
+bench-peers: $(STAMP) $(PEERS_VENV)/.installed-stamp
+	$(BIN)/python -m bench.peers --peers-python $(PEERS_VENV)/bin/python \
+		--write bench/RESULTS.md $(PEERS_ARGS)
