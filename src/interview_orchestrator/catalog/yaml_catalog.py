@@ -68,6 +68,9 @@ class YamlTemplateCatalog:
         self._cache: dict[tuple[str, str], InterviewTemplate] = {}
         #: Parsed files by path (a file is parsed once, even when asked for in two ways).
         self._files: dict[str, InterviewTemplate] = {}
+        #: The last listing of the directories, with the directories' modification times it
+        #: was made at: listed again only when a file was added, removed or renamed.
+        self._listing: tuple[tuple[int | None, ...], dict[str, _Family]] | None = None
         self._lock = threading.Lock()
         self.validate_all()
 
@@ -128,6 +131,19 @@ class YamlTemplateCatalog:
         return [*self._directories, builtin_templates_directory()]
 
     def _families(self) -> dict[str, _Family]:
+        """The template files by name (see ``_list_families``), listed again only when a
+        directory changed: the built-in one is part of the package, and a configured one is
+        asked for its modification time (one ``stat`` each), not read."""
+        version = tuple(_modified(directory) for directory in self._directories)
+        with self._lock:
+            if self._listing is not None and self._listing[0] == version:
+                return self._listing[1]
+        families = self._list_families()
+        with self._lock:
+            self._listing = (version, families)
+        return families
+
+    def _list_families(self) -> dict[str, _Family]:
         """The template files by name, earlier directories first; a directory holding a
         template's default file hides that template's files in the later directories."""
         defaults: dict[str, TemplateFile] = {}
@@ -181,6 +197,13 @@ class YamlTemplateCatalog:
         template = load_template_file(source, expected_name=name, expected_language=language)
         with self._lock:
             return self._files.setdefault(key, template)
+
+
+def _modified(directory: Path) -> int | None:
+    try:
+        return directory.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _template_files(directory: TemplateFile) -> list[TemplateFile]:

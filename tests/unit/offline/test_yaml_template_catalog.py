@@ -284,3 +284,25 @@ def test_a_fixed_file_loads_after_a_failed_attempt(tmp_path: Path) -> None:
         catalog.get("draft")
     write_template(tmp_path, "draft", data)
     assert catalog.get("draft").name == "draft"
+
+
+def test_a_template_added_to_a_directory_after_start_up_is_found(tmp_path: Path) -> None:
+    catalog = YamlTemplateCatalog([tmp_path])
+    assert "backend_design" not in catalog.names()
+    write_template(tmp_path, "backend_design", builtin_data())
+    assert "backend_design" in catalog.names()
+    assert catalog.languages("backend_design") == ["en"]
+
+
+def test_the_directories_are_listed_again_only_when_one_changed(
+    tmp_path: Path, mocker: Any
+) -> None:
+    write_template(tmp_path, "backend_design", builtin_data())
+    catalog = YamlTemplateCatalog([tmp_path])
+    listing = mocker.spy(catalog, "_list_families")
+    for _ in range(3):
+        catalog.languages("backend_design")
+    assert listing.call_count == 0
+    write_template(tmp_path, "frontend_design", builtin_data())
+    catalog.languages("frontend_design")
+    assert listing.call_count == 1
