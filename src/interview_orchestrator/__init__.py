@@ -4,11 +4,13 @@ The public names below are the stable contract; everything else is internal.
 
 ``SessionManager``, ``Subscription`` and ``Container`` are imported when first used: the domain
 types can be used (and the command line can print its help) without the store and its adapters.
+Whoever imports structlog first, it comes without ``rich`` (imported only if structlog's
+console renderer draws a traceback; see ``_deferred_imports``).
 """
 
 from typing import TYPE_CHECKING, Any
 
-from . import logging  # noqa: F401  (first: structlog, imported without its optional extras)
+from ._deferred_imports import defer_when_imported
 from .errors import (
     DataStoreError,
     EvaluationError,
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from .container import Container
     from .session_manager import SessionManager
     from .subscriptions import Subscription
+
+defer_when_imported("structlog", "rich")
 
 _LAZY = {
     "Container": "container",

@@ -13,7 +13,12 @@ dependency behaves as it would have; the packages load when, and only if, they a
 
 A package is deferred only if it is installed and no part of it is imported yet; the stand-ins
 are seen only by the imports made in the ``with`` block, on the thread that runs it, and no
-stand-in stays in ``sys.modules``.
+stand-in stays in ``sys.modules``. ``defer_when_imported`` does the same for a dependency that
+is imported later, by whichever module imports it first.
+
+One finder does this, put first on ``sys.meta_path`` once and never taken off (other threads
+may be walking that list): outside a ``deferring`` block and past the first import of the
+modules it waits for, it answers every question with None.
 """
 
 from __future__ import annotations
@@ -86,13 +91,34 @@ class _StandIn(types.ModuleType):
         return deferred
 
 
-class _StandInFinder:
-    """The finder (first on ``sys.meta_path``) and loader of the stand-ins."""
+class _Finder:
+    """The finder of the stand-ins (for the thread in a ``deferring`` block) and of the modules
+    ``defer_when_imported`` waits for; the loader of the stand-ins."""
 
-    def __init__(self, packages: frozenset[str]) -> None:
-        self._packages = packages
-        self._thread = threading.get_ident()
-        self.created: list[str] = []
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._waiting: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+
+    def deferred(self) -> frozenset[str]:
+        packages: frozenset[str] = getattr(self._local, "packages", frozenset())
+        return packages
+
+    @contextmanager
+    def standing_in(self, packages: frozenset[str]) -> Iterator[None]:
+        outer = self.deferred(), getattr(self._local, "created", None)
+        created: list[str] = []
+        self._local.packages, self._local.created = outer[0] | packages, created
+        try:
+            yield
+        finally:
+            self._local.packages, self._local.created = outer
+            for name in created:
+                sys.modules.pop(name, None)
+
+    def wait_for(self, module: str, packages: tuple[str, ...]) -> None:
+        with self._lock:
+            self._waiting[module] = packages
 
     def find_spec(
         self,
@@ -100,21 +126,73 @@ class _StandInFinder:
         path: Sequence[str] | None,
         target: types.ModuleType | None = None,
     ) -> ModuleSpec | None:
-        if threading.get_ident() != self._thread:
-            return None
-        if fullname.partition(".")[0] not in self._packages:
-            return None
-        # A package, so that its submodules are asked of this finder too. This is a loader by
-        # protocol (``create_module``, ``exec_module``): ``importlib.abc`` is not imported.
-        loader = cast("Loader", self)
-        return importlib.machinery.ModuleSpec(fullname, loader, is_package=True)
+        if fullname.partition(".")[0] in self.deferred():
+            # A package, so that its submodules are asked of this finder too. This is a loader
+            # by protocol (``create_module``, ``exec_module``): ``importlib.abc`` is not imported.
+            return importlib.machinery.ModuleSpec(fullname, cast("Loader", self), is_package=True)
+        if self._waiting:
+            with self._lock:
+                packages = self._waiting.pop(fullname, None)
+            if packages is not None:
+                return self._deferring_spec(fullname, path, target, packages)
+        return None
+
+    def _deferring_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: types.ModuleType | None,
+        packages: tuple[str, ...],
+    ) -> ModuleSpec | None:
+        """The spec the other finders give, its loader run within ``deferring(*packages)``."""
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec: ModuleSpec | None = find(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = cast("Loader", _DeferringLoader(spec.loader, packages))
+                return spec
+        return None
 
     def create_module(self, spec: ModuleSpec) -> types.ModuleType:
-        self.created.append(spec.name)
+        self._local.created.append(spec.name)
         return _StandIn(spec.name)
 
     def exec_module(self, module: types.ModuleType) -> None:
         """A stand-in has no code to run."""
+
+
+class _DeferringLoader:
+    """A module's own loader, run within ``deferring``; the module keeps the real loader."""
+
+    def __init__(self, loader: Loader, packages: tuple[str, ...]) -> None:
+        self._loader = loader
+        self._packages = packages
+
+    def create_module(self, spec: ModuleSpec) -> types.ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        try:
+            with deferring(*self._packages):
+                self._loader.exec_module(module)
+        finally:
+            module.__loader__ = self._loader
+            if module.__spec__ is not None:
+                module.__spec__.loader = self._loader
+
+
+_FINDER = _Finder()
+_INSTALLING = threading.Lock()
+
+
+def _installed() -> _Finder:
+    with _INSTALLING:
+        if _FINDER not in sys.meta_path:
+            sys.meta_path.insert(0, _FINDER)
+    return _FINDER
 
 
 def _deferrable(package: str) -> bool:
@@ -134,11 +212,12 @@ def deferring(*packages: str) -> Iterator[None]:
     if not deferred:
         yield
         return
-    finder = _StandInFinder(deferred)
-    sys.meta_path.insert(0, finder)
-    try:
+    with _installed().standing_in(deferred):
         yield
-    finally:
-        sys.meta_path.remove(finder)
-        for name in finder.created:
-            sys.modules.pop(name, None)
+
+
+def defer_when_imported(module: str, *packages: str) -> None:
+    """From now on, the first import of ``module`` (a top-level name, by any importer) runs it
+    ``deferring(*packages)``; nothing is done if it is imported already."""
+    if module not in sys.modules:
+        _installed().wait_for(module, packages)

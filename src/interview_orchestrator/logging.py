@@ -14,19 +14,11 @@ import logging
 import re
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from ._deferred_imports import deferring
-
-if TYPE_CHECKING:
-    from structlog.types import EventDict, Processor, WrappedLogger
-
-# structlog imports ``rich`` for its console renderer, which these JSON lines never use: it is
-# imported only if that renderer is (see ``_deferred_imports``). The package imports this module
-# first, so that every import of structlog in the library is this one.
-with deferring("rich"):
-    import structlog
-    import structlog.tracebacks
+import structlog
+import structlog.tracebacks
+from structlog.types import EventDict, Processor, WrappedLogger
 
 LOGGER_NAME: Final = "interview_orchestrator"
 REDACTED: Final = "[redacted]"

@@ -36,6 +36,7 @@ CONTAINER_PARTS = (
     "dependency_injector",
     "sqlalchemy",
     "pydantic",
+    "structlog",
     "alembic",
     "fastapi",
     "starlette",

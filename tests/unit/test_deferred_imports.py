@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from interview_orchestrator._deferred_imports import deferring
+from interview_orchestrator._deferred_imports import defer_when_imported, deferring
 
 
 class Packages:
@@ -146,3 +146,22 @@ def test_another_thread_importing_meanwhile_gets_the_real_package(packages: Pack
         thread.join()
     assert isinstance(seen[0], type)
     assert packages.loaded() == [packages.heavy, f"{packages.heavy}.things"]
+
+
+def test_a_module_waited_for_is_run_deferring_whoever_imports_it_first(
+    packages: Packages,
+) -> None:
+    defer_when_imported(packages.dependent, packages.heavy)
+    importer = packages.root / f"importer_{packages.heavy}.py"
+    importer.write_text(f"import {packages.dependent}\n")
+    try:
+        importlib.import_module(importer.stem)
+        dependent = sys.modules[packages.dependent]
+        assert packages.loaded() == []
+        assert dependent.Thing is not None
+        assert type(dependent.__loader__).__name__ == "SourceFileLoader"
+        assert dependent.__spec__ is not None
+        assert dependent.__spec__.loader is dependent.__loader__
+        assert dependent.make().__class__.__name__ == "Thing"
+    finally:
+        sys.modules.pop(importer.stem, None)

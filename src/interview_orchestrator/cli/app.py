@@ -21,14 +21,12 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
 
-import structlog
 import typer
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from ..errors import InterviewPlatformError, InvalidInputError
-from ..logging import LOGGER_NAME, build_logger
 
 if TYPE_CHECKING:
     from ..container import Container
@@ -199,6 +197,8 @@ def build_container(
 def _command_line_logger(container: Container) -> Any:
     """The library's logger as the command line wants it: silent unless a level was asked
     for. Decided when first used, so that a command may still ask (``demo --logs``)."""
+    from ..logging import build_logger
+
     settings = container.settings().logging
     if _log_level_asked(container):
         return build_logger(enabled=settings.enabled, level=settings.level)
@@ -215,16 +215,19 @@ def _log_level_asked(container: Container) -> bool:
     return any(isinstance(layer, dict) and "logging" in layer for layer in above)
 
 
-def _drop_everything(*_: Any) -> Any:
-    raise structlog.DropEvent
-
-
 def silent_logger() -> Any:
     """A logger of the library's interface that prints nothing, before any work on a line.
     (A logger without handlers would not do: Python prints its errors on stderr anyway.)"""
+    import structlog
+
+    from ..logging import LOGGER_NAME
+
+    def drop_everything(*_: Any) -> Any:
+        raise structlog.DropEvent
+
     return structlog.wrap_logger(
         structlog.stdlib.get_logger(LOGGER_NAME),
-        processors=[_drop_everything],
+        processors=[drop_everything],
         wrapper_class=structlog.stdlib.BoundLogger,
     )
 
