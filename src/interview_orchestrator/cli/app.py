@@ -1,7 +1,9 @@
 """The root of the command line: the Typer apps, the shared options and the container.
 
-The root callback builds the container and keeps it on ``ctx.obj`` (tests pass their own with
-``CliRunner().invoke(app, [...], obj=container)``); each command resolves what it needs from it.
+The root callback keeps the recipe of the container on ``ctx.obj``; the command builds it when it
+first asks for it (``container_of``), so a subcommand's ``--help`` builds nothing. Tests pass
+their own container with ``CliRunner().invoke(app, [...], obj=container)``; each command
+resolves what it needs from it.
 Commands live in the sibling modules, grouped as on the command line. The command line prints
 its output and at most one error line: the library's JSON log lines only when a level is asked
 for (``build_container``).
@@ -242,17 +244,34 @@ def root(
     """Root options may also be given after the command (``sessions list --database-url
     URL``); given in both places, the one after the command wins."""
     if ctx.obj is None:
-        ctx.obj = build_container(
-            database_url,
-            config,
-            log_level,
-            log_errors=ctx.invoked_subcommand in _LOGGING_COMMANDS,
+        log_errors = ctx.invoked_subcommand in _LOGGING_COMMANDS
+        ctx.obj = _ContainerOnDemand(
+            lambda: build_container(database_url, config, log_level, log_errors=log_errors)
         )
         ctx.call_on_close(ctx.obj.shutdown_resources)
 
 
+class _ContainerOnDemand:
+    """The command line's container, built (and its configuration checked) when a command
+    first asks for it; its resources shut down with the command if it was built."""
+
+    def __init__(self, build: Callable[[], Container]) -> None:
+        self._build = build
+        self._container: Container | None = None
+
+    def get(self) -> Container:
+        if self._container is None:
+            self._container = self._build()
+        return self._container
+
+    def shutdown_resources(self) -> None:
+        if self._container is not None:
+            self._container.shutdown_resources()
+
+
 def container_of(ctx: typer.Context) -> Container:
-    container: Container = ctx.find_root().obj
+    obj = ctx.find_root().obj
+    container: Container = obj.get() if isinstance(obj, _ContainerOnDemand) else obj
     return container
 
 
