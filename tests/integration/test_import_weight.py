@@ -29,6 +29,8 @@ HEAVY = (
     "starlette",
     "uvicorn",
     "httpx",
+    # The schema is Core tables: SQLAlchemy's ORM is never needed.
+    "sqlalchemy.orm",
 )
 #: What the help must not load: the container and everything it stands on (but pydantic, which
 #: Typer itself may import for a subcommand's help).
@@ -52,7 +54,8 @@ REPORT = textwrap.dedent(
     import json as _json
     import sys as _sys
     print(_json.dumps(sorted({name.split(".")[0] for name in _sys.modules}
-                             | {name for name in _sys.modules if name.startswith("interview_")})))
+                             | {name for name in _sys.modules
+                                if name.startswith(("interview_", "sqlalchemy.orm"))})))
     """
 )
 
