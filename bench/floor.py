@@ -137,6 +137,11 @@ class FloorConnection:
             self._pg = psycopg.connect(conninfo, autocommit=True)
             self._pg_cursor = self._pg.cursor()
 
+    def trace(self, descriptor: int) -> None:
+        """Write libpq's protocol trace of this PostgreSQL connection to ``descriptor``."""
+        assert self._pg is not None
+        self._pg.pgconn.trace(descriptor)
+
     def close(self) -> None:
         if self._lite is not None:
             self._lite.close()

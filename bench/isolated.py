@@ -40,10 +40,11 @@ def run_isolated(task: str, **params: Any) -> dict[str, Any]:
 TASKS: Final = {
     "library": ("bench.workload", "run_library"),
     "floor": ("bench.floor", "run_floor"),
-    "memory": ("bench.scaling", "memory_after_sessions"),
+    "memory": ("bench.memory", "memory_after_sessions"),
     "turn-series": ("bench.scaling", "turn_time_series"),
     "list-page": ("bench.scaling", "list_page_series"),
     "profile": ("bench.profiling", "profile_turns"),
+    "round-trips": ("bench.round_trips", "round_trips_per_turn"),
 }
 
 

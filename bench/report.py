@@ -126,6 +126,9 @@ def verdicts(results: dict[str, Any]) -> list[Verdict]:
         for workload in others:
             found.append(_step_verdict(backend, workload, "turn", goal=None))
     for backend in results["backends"]:
+        if "round_trips" in backend:
+            found.append(_round_trip_verdict(backend))
+    for backend in results["backends"]:
         found.append(_length_verdict(backend))
     for backend in results["backends"]:
         if len(backend["list_series"]) >= 2:
@@ -227,6 +230,25 @@ def _list_verdict(backend: dict[str, Any]) -> Verdict:
         f"<= {LIST_GOAL}x",
         met,
         note,
+    )
+
+
+def _round_trip_verdict(backend: dict[str, Any]) -> Verdict:
+    trips = backend["round_trips"]
+    library, floor = trips["library"], trips["floor"]
+    queries = ", ".join(
+        f"{text} x{count:g}" for text, count in sorted(library["simple_queries"].items())
+    )
+    met = library["round_trips"] <= floor["round_trips"] + 0.5
+    return Verdict(
+        f"Round trips per turn, {backend['label']} (libpq's trace)",
+        f"{library['round_trips']:.1f} vs the floor's {floor['round_trips']:.1f}",
+        "no more than the floor",
+        met,
+        f"Per turn the library sends {library['statements']:.1f} statements and the simple "
+        f"queries {queries}: two transactions of statements, no pre-ping at checkout and no "
+        "BEGIN/COMMIT around reads. Before this work a turn took 17.2 (three pre-pings, a "
+        "read in a transaction of its own).",
     )
 
 

@@ -121,7 +121,25 @@ def _measure_backend(backend: Backend, options: Options) -> dict[str, Any]:
         page["median_seconds"] = statistics.median(page["per_call_seconds"])
         entry["list_series"].append(page)
     entry["profile"] = _profile(backend, default, options)
+    if backend.kind == "postgresql":
+        entry["round_trips"] = _round_trips(backend)
     return entry
+
+
+#: Turns whose PostgreSQL round trips are counted (libpq's trace).
+ROUND_TRIP_TURNS: Final = 50
+
+
+def _round_trips(backend: Backend) -> dict[str, Any]:
+    progress(f"{backend.label}: round trips of a turn (libpq's protocol trace)")
+    with backend.fresh("trips") as library_url, backend.fresh("tripsfloor") as floor_url:
+        migrate(floor_url)
+        return run_isolated(
+            "round-trips",
+            library_url=library_url,
+            floor_conninfo=libpq_url(floor_url),
+            turns=ROUND_TRIP_TURNS,
+        )
 
 
 def _sync(setting: str) -> str:
@@ -213,6 +231,7 @@ def _memory(backend: Backend, options: Options) -> dict[str, Any]:
 
     def one(_: int) -> dict[str, Any]:
         with backend.fresh("memory") as url:
+            migrate(url)  # as `db upgrade` before a deployment starts: no Alembic in the process
             return run_isolated("memory", url=url, synchronous="NORMAL", checkpoints=sizes)
 
     with ThreadPoolExecutor(max_workers=options.repeat) as pool:

@@ -3,7 +3,6 @@ the number of sessions stored, and peak memory against the number of sessions ha
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import time
@@ -20,7 +19,7 @@ from interview_orchestrator.models import Role
 from interview_orchestrator.store.schema import MESSAGES, SESSIONS
 
 from .databases import libpq_url, migrate, sqlite_path
-from .plan import ANSWER, PROVIDER, QUESTIONS, TEMPLATE, peak_rss_kib, stored_config
+from .plan import ANSWER, PROVIDER, QUESTIONS, TEMPLATE, stored_config
 from .workload import build_container, session_config
 
 PROBE_USER: Final = "probe-user"
@@ -261,34 +260,3 @@ def _load_postgres(url: str, size: int) -> None:
 
 
 # ---------------------------------------------------------------------- memory
-
-
-def memory_after_sessions(url: str, synchronous: str, checkpoints: Sequence[int]) -> dict[str, Any]:
-    """Handle complete sessions (create, start, one turn, end) one after another in this
-    process; at each checkpoint (a number of sessions handled) its peak RSS so far and the
-    objects the garbage collector tracks."""
-    container = build_container(url, synchronous=synchronous)
-    marks = sorted(set(checkpoints))
-    reached: list[dict[str, Any]] = []
-    try:
-        manager = container.session_manager()
-        began = time.perf_counter()
-        for index in range(1, marks[-1] + 1):
-            owner = f"candidate-{index % 1000:04d}"
-            created = manager.create_session(session_config(owner), user_id=owner)
-            manager.start_session(created.id)
-            manager.send_message(created.id, ANSWER)
-            manager.end_session(created.id)
-            if index in marks:
-                gc.collect()
-                reached.append(
-                    {
-                        "sessions": index,
-                        "peak_rss_kib": peak_rss_kib(),
-                        "gc_objects": len(gc.get_objects()),
-                        "seconds": time.perf_counter() - began,
-                    }
-                )
-    finally:
-        container.shutdown_resources()
-    return {"checkpoints": reached}
