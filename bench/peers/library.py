@@ -1,17 +1,21 @@
 """interview-orchestrator through ``SessionManager``, in the project's interpreter.
 
-Built as ``bench.workload.build_container`` builds it: the real container on a new SQLite file
-(migrated before the clock starts), the scripted instant interviewer and evaluator, logging
-off. Append is ``send_message``: the candidate's message and the interviewer's reply, each
-committed, so one call stores two messages. Each session is started before its messages
-(``start_session`` stores the opening question) and paused after them (a user may have only
-one ACTIVE session); read is ``get_transcript``, end is ``end_session`` (evaluated at once),
-list is ``list_sessions(user_id=..., limit=50)``.
+Built as ``bench.workload.build_container`` builds it: the real container on a new SQLite file,
+the scripted instant interviewer and evaluator, logging off. The file is migrated first by
+``interview-orchestrator db upgrade`` in a process of its own, as a deployment does, so that
+the measured process does not load Alembic. Append is ``send_message``: the candidate's message
+and the interviewer's reply, each committed, so one call stores two messages. Each session is
+started before its messages (``start_session`` stores the opening question) and paused after
+them (a user may have only one ACTIVE session); read is ``get_transcript``, end is
+``end_session`` (evaluated at once), list is ``list_sessions(user_id=..., limit=50)``.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from interview_orchestrator import EvaluationStatus, SessionManager
@@ -27,7 +31,12 @@ def run(path: str, sessions: int, messages: int, synchronous: str = "FULL") -> d
     """The workload on a new SQLite file at ``path``; ``messages`` must be even."""
     check(messages % 2 == 0, "the library stores messages in pairs: give an even count")
     sizes = Sizes(sessions, messages)
-    container = build_container(f"sqlite:///{path}", synchronous=synchronous)
+    url = f"sqlite:///{path}"
+    command = Path(sys.executable).with_name("interview-orchestrator")
+    subprocess.run(
+        [str(command), "--database-url", url, "db", "upgrade"], capture_output=True, check=True
+    )
+    container = build_container(url, synchronous=synchronous)
     try:
         manager: SessionManager = container.session_manager()
         raw = container.engine().raw_connection()
