@@ -6,6 +6,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from .environment import describe, load_average
 from .isolated import REPOSITORY, run_isolated
 from .plan import STEP_OPERATIONS, STEPS
 
+_ONE_MIGRATION_AT_A_TIME: Final = threading.Lock()
 #: The library's default durability first: the targets are measured there.
 SQLITE_SYNCHRONOUS: Final = ("FULL", "NORMAL")
 SERVER_DEFAULTS: Final = "server"
@@ -231,7 +233,8 @@ def _memory(backend: Backend, options: Options) -> dict[str, Any]:
 
     def one(_: int) -> dict[str, Any]:
         with backend.fresh("memory") as url:
-            migrate(url)  # as `db upgrade` before a deployment starts: no Alembic in the process
+            with _ONE_MIGRATION_AT_A_TIME:  # Alembic's command API is not thread-safe
+                migrate(url)  # as `db upgrade` before a deployment: no Alembic in the process
             return run_isolated("memory", url=url, synchronous="NORMAL", checkpoints=sizes)
 
     with ThreadPoolExecutor(max_workers=options.repeat) as pool:
