@@ -324,7 +324,10 @@ def write_section(path: Path, section: str) -> None:
     if start < 0:
         text = text.rstrip() + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(SECTION))
+        # The section ends where the next one begins: its heading, or the marker that opens
+        # another harness's section (which must survive).
+        ends = [text.find(mark, start + len(SECTION)) for mark in ("\n## ", "\n<!-- ")]
+        end = min((e for e in ends if e >= 0), default=-1)
         rest = text[end + 1 :] if end >= 0 else ""
         text = text[:start] + section + ("\n" + rest if rest else "")
     path.write_text(text, encoding="utf-8")
