@@ -20,6 +20,9 @@ from .plan import ANSWER
 from .workload import build_container, session_config
 
 INTERVAL: Final = 0.0001
+WARM_UP_TURNS: Final = 20
+#: Turns sent to one session: below the default turn budget, after which a session ends.
+TURNS_PER_SESSION: Final = 150
 _OWN: Final = ("/interview_orchestrator/", "/bench/")
 _SQLITE_WORK: Final = frozenset(
     {
@@ -192,7 +195,8 @@ def cost_centre(stack: Sequence[_Frame]) -> tuple[str, str]:
 def profile_turns(
     url: str, synchronous: str, turns: int, text_file: str | None = None
 ) -> dict[str, Any]:
-    """Profile ``turns`` calls of ``send_message`` on one session (warmed up first)."""
+    """Profile ``turns`` calls of ``send_message`` (warmed up first), over as many sessions
+    as the turn budget asks for."""
     try:
         from pyinstrument import Profiler
     except ImportError:
@@ -203,18 +207,26 @@ def profile_turns(
     container = build_container(url, synchronous=synchronous)
     try:
         manager = container.session_manager()
-        session = manager.create_session(session_config("profiled"), user_id="profiled")
-        manager.start_session(session.id)
-        for _ in range(20):
-            manager.send_message(session.id, ANSWER)
+        # A session ends by itself at its turn budget (200 by default): the turns are spread
+        # over sessions started beforehand, each given fewer turns than that.
+        needed = -(-(WARM_UP_TURNS + 2 * turns) // TURNS_PER_SESSION)
+        sessions = []
+        for index in range(needed):
+            owner = f"profiled-{index}"
+            session = manager.create_session(session_config(owner), user_id=owner)
+            manager.start_session(session.id)
+            sessions.append(session.id)
+        targets = iter([sid for sid in sessions for _ in range(TURNS_PER_SESSION)])
+        for _ in range(WARM_UP_TURNS):
+            manager.send_message(next(targets), ANSWER)
         began = time.perf_counter()
         for _ in range(turns):
-            manager.send_message(session.id, ANSWER)
+            manager.send_message(next(targets), ANSWER)
         unprofiled = (time.perf_counter() - began) / turns
         profiler = Profiler(interval=INTERVAL)
         profiler.start()
         for _ in range(turns):
-            manager.send_message(session.id, ANSWER)
+            manager.send_message(next(targets), ANSWER)
         profiler.stop()
     finally:
         container.shutdown_resources()

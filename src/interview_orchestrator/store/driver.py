@@ -30,10 +30,12 @@ Processor = Callable[[Any], Any] | None
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    #: Bind names in the order of the driver's parameters (positional styles), else None.
-    positions: tuple[str, ...] | None
-    constants: dict[str, Any]
-    binds: dict[str, Processor]
+    #: Whether the driver takes the parameters as a tuple (positional styles: SQLite's ``?``)
+    #: rather than a dict by name (PostgreSQL's ``%(name)s``).
+    positional: bool
+    #: Each parameter in the driver's order: its name, the value it takes when not given (a
+    #: constant of the statement, else None) and its type's bind processor.
+    parameters: tuple[tuple[str, Any, Processor], ...]
     keys: tuple[str, ...]
     #: The columns' result processors, known once a cursor has described the result (they
     #: depend on the type the driver reports, e.g. PostgreSQL's numeric kinds); then kept.
@@ -65,22 +67,21 @@ class DriverStatement:
         compiled: Any = self._statement.compile(dialect=dialect, column_keys=self._column_keys)
         # Keyed by the names the SQL renders (an anonymous bind, such as the 1 of
         # ``count + 1``, gets one at compile time and keeps its value as a constant).
-        named = compiled.bind_names.items()
-        binds = {
-            name: bind.type.dialect_impl(dialect).bind_processor(dialect) for bind, name in named
-        }
-        constants = {
-            name: bind.value
-            for bind, name in named
-            if not bind.required and bind.callable is None and bind.value is not None
-        }
-        columns = list(getattr(self._statement, "exported_columns", ()))
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
         positions = compiled.positiontup
+        parameters = tuple(
+            (
+                name,
+                None if bind.required or bind.callable is not None else bind.value,
+                bind.type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name, bind in ((name, by_name[name]) for name in (positions or list(by_name)))
+        )
+        columns = list(getattr(self._statement, "exported_columns", ()))
         return _Compiled(
             sql=compiled.string,
-            positions=None if positions is None else tuple(positions),
-            constants=constants,
-            binds=binds,
+            positional=positions is not None,
+            parameters=parameters,
             keys=tuple(column.key for column in columns),
             results=[],
         )
@@ -101,15 +102,18 @@ class DriverStatement:
             )
         return compiled.results[0]
 
-    def _arguments(self, compiled: _Compiled, params: Mapping[str, Any]) -> Any:
-        values = {**compiled.constants, **params} if compiled.constants else params
-        processed = {}
-        for name, process in compiled.binds.items():
-            value = values.get(name)
-            processed[name] = value if process is None else process(value)
-        if compiled.positions is None:
-            return processed
-        return tuple(processed[name] for name in compiled.positions)
+    @staticmethod
+    def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        values = [
+            value if process is None else process(value)
+            for value, process in (
+                (params.get(name, default), process)
+                for name, default, process in compiled.parameters
+            )
+        ]
+        if compiled.positional:
+            return values
+        return dict(zip((name for name, _, _ in compiled.parameters), values, strict=True))
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run the statement with ``params``; its rows (for a SELECT or a RETURNING)."""
