@@ -104,13 +104,13 @@ class DriverStatement:
 
     @staticmethod
     def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
-        values = [
+        values = tuple(
             value if process is None else process(value)
             for value, process in (
                 (params.get(name, default), process)
                 for name, default, process in compiled.parameters
             )
-        ]
+        )
         if compiled.positional:
             return values
         return dict(zip((name for name, _, _ in compiled.parameters), values, strict=True))
