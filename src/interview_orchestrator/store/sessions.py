@@ -110,6 +110,9 @@ _INSERT_PENDING_EVALUATION: Final = DriverStatement(
     insert(EVALUATIONS).inline(),
     column_keys=("session_id", "status", "attempts", "created_at", "updated_at"),
 )
+_INSERT_SESSION: Final = DriverStatement(
+    insert(SESSIONS).returning(*SESSIONS.c), column_keys=[column.key for column in SESSIONS.c]
+)
 #: The session read and the message insert of every turn, run on the driver (``driver.py``).
 _READ_SESSION: Final = DriverStatement(_SESSION_BY_ID)
 _STORE_MESSAGES: Final = DriverStatement(
@@ -206,8 +209,8 @@ class SessionRepository:
             stored = load_session(conn, session.id)
             if stored is not None:
                 return stored
-            conn.execute(insert(SESSIONS).values(values))
-            return require_session(conn, session.id)
+            (row,) = _INSERT_SESSION.rows(conn, values)  # the session as stored: no re-read
+            return decoded(SessionCodec.decode, row)
 
         try:
             return self._tx.write(f"store session {session.id!r}", tx, pass_integrity=True)
