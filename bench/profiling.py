@@ -40,6 +40,7 @@ COMMIT: Final = "COMMIT (the database makes the transaction durable)"
 SQLITE_STATEMENTS: Final = "SQLite running the statements"
 POSTGRES_ROUND_TRIPS: Final = "PostgreSQL round trips (server work and loopback)"
 BUILD: Final = "SQLAlchemy: building statements on every call"
+TYPES: Final = "SQLAlchemy: column types converting values (JSON, timestamps, encryption)"
 EXECUTE: Final = "SQLAlchemy: executing statements (cache key, binding, cursor, result set-up)"
 TRANSACTION: Final = "SQLAlchemy: transaction scope (pool checkout, BEGIN, commit call, return)"
 ROWS: Final = "SQLAlchemy: fetching result rows"
@@ -70,6 +71,11 @@ REMEDIES: Final = {
     BUILD: (
         "Statements built per call: none left on the turn's path (all are prebuilt "
         "`DriverStatement`s); what remains here is rare paths (a refused claim's diagnosis)."
+    ),
+    TYPES: (
+        "The column types' conversions that every statement needs, on the driver path too: "
+        "JSON encoding of the interviewer state and events, UTC timestamps, the encrypted "
+        "text columns' check for a cipher."
     ),
     EXECUTE: (
         "SQLAlchemy's statement execution for what still goes through it on a turn: the "
@@ -161,6 +167,8 @@ _TRANSACTION_CALLS: Final = frozenset({"begin", "connect", "exec_driver_sql"})
 _INTERPRETER: Final = frozenset({"built-in", "string", "frozen"})
 #: Where a call from the library's code into a dependency lands, first match wins.
 _DEPENDENCY_RULES: Final[tuple[tuple[Callable[[_Frame], bool], str], ...]] = (
+    # The column types' bind and result processors (``process``), which driver statements call.
+    (lambda f: f.package == "sqlalchemy" and f.function == "process", TYPES),
     (lambda f: f.package == "sqlalchemy" and ("/sql/" in f.path or "generated" in f.path), BUILD),
     (lambda f: f.package == "sqlalchemy" and "/engine/result.py" in f.path, ROWS),
     (lambda f: f.package == "sqlalchemy" and f.function in _TRANSACTION_CALLS, TRANSACTION),
