@@ -5,19 +5,20 @@ planted candidates by their quality."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import pairwise
 
 import pytest
 from bench.candidates.behavioral import PLANTED
+from tests.integration.templates.interviews import (
+    overall_scores,
+    run_interview,
+    scripted_openai_manager,
+)
 
 from interview_orchestrator import (
-    CommunicationMode,
     Container,
-    EvaluationReport,
     EvaluationStatus,
     Role,
-    SessionConfig,
     SessionManager,
     SessionStatus,
 )
@@ -61,22 +62,6 @@ def template() -> InterviewTemplate:
     return YamlTemplateCatalog().get(TEMPLATE)
 
 
-def run_interview(
-    manager: SessionManager, answers: Sequence[str], *, provider: str = "offline"
-) -> tuple[str, EvaluationReport]:
-    config = SessionConfig(
-        template=TEMPLATE,
-        ai_provider=provider,
-        enabled_modes=[CommunicationMode.TEXT],
-        duration_minutes=45,
-    )
-    session = manager.create_session(config)
-    manager.start_session(session.id)
-    for answer in answers:
-        manager.send_message(session.id, answer)
-    return session.id, manager.end_session(session.id)
-
-
 def test_the_template_loads_with_its_phases_and_star_rubric(template: InterviewTemplate) -> None:
     assert template.name == TEMPLATE
     assert [p.id for p in template.phases] == [
@@ -98,7 +83,7 @@ def test_the_template_loads_with_its_phases_and_star_rubric(template: InterviewT
 def test_an_offline_interview_opens_with_the_template_and_scores_every_dimension(
     manager: SessionManager, template: InterviewTemplate
 ) -> None:
-    session_id, report = run_interview(manager, PLANTED["strong"])
+    session_id, report = run_interview(manager, TEMPLATE, PLANTED["strong"])
 
     transcript = manager.get_transcript(session_id)
     assert transcript[0].role is Role.INTERVIEWER
@@ -114,7 +99,7 @@ def test_an_offline_interview_opens_with_the_template_and_scores_every_dimension
 def test_the_strong_candidates_words_trigger_the_follow_ups_that_probe_them(
     manager: SessionManager, template: InterviewTemplate
 ) -> None:
-    session_id, _ = run_interview(manager, PLANTED["strong"])
+    session_id, _ = run_interview(manager, TEMPLATE, PLANTED["strong"])
 
     transcript = manager.get_transcript(session_id)
     follow_ups = {
@@ -138,9 +123,7 @@ def test_the_strong_candidates_words_trigger_the_follow_ups_that_probe_them(
 def test_the_offline_evaluator_ranks_strong_above_average_above_weak(
     manager: SessionManager,
 ) -> None:
-    overall = {
-        name: run_interview(manager, answers)[1].overall_score for name, answers in PLANTED.items()
-    }
+    overall = overall_scores(manager, TEMPLATE, PLANTED)
     strong, average, weak = overall["strong"], overall["average"], overall["weak"]
     assert strong is not None and average is not None and weak is not None, overall
     assert strong > average > weak, overall
@@ -170,10 +153,7 @@ def openai_manager(
 ) -> SessionManager:
     """The production container on the test database, its openai provider pointed at the
     scripted server."""
-    scripted_openai_server.connect(container, timeout=5.0, max_retries=0)
-    scripted_openai_server.handler = scripted_evaluator
-    built: SessionManager = container.session_manager()
-    return built
+    return scripted_openai_manager(container, scripted_openai_server, scripted_evaluator)
 
 
 def test_an_interview_through_the_openai_provider_uses_the_template_and_its_rubric(
@@ -181,7 +161,7 @@ def test_an_interview_through_the_openai_provider_uses_the_template_and_its_rubr
     scripted_openai_server: ScriptedOpenAIServer,
     template: InterviewTemplate,
 ) -> None:
-    _, report = run_interview(openai_manager, PLANTED["strong"][:3], provider="openai")
+    _, report = run_interview(openai_manager, TEMPLATE, PLANTED["strong"][:3], provider="openai")
 
     opening_request = scripted_openai_server.chat_requests[0]
     system = opening_request.messages[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.candidates.coding import PLANTED, is_code
+from tests.integration.templates.interviews import run_interview, scripted_openai_manager
 
 from interview_orchestrator import (
     CommunicationMode,
@@ -14,7 +15,6 @@ from interview_orchestrator import (
     EvaluationReport,
     EvaluationStatus,
     Role,
-    SessionConfig,
     SessionManager,
 )
 from interview_orchestrator.testing import ScriptedOpenAIServer, plausible_responder
@@ -29,24 +29,27 @@ DIMENSIONS = {
     "communication",
 }
 MODES = [CommunicationMode.TEXT, CommunicationMode.WHITEBOARD]
+RESUME = {"skills": ["python"], "years_experience": 5}
+
+
+def on_the_board_if_code(answer: str) -> CommunicationMode:
+    """Code answers go on the whiteboard, prose in the chat."""
+    return CommunicationMode.WHITEBOARD if is_code(answer) else CommunicationMode.TEXT
 
 
 def interview(
     manager: SessionManager, answers: Sequence[str], *, provider: str = "offline"
 ) -> tuple[str, EvaluationReport]:
     """One whole interview: code answers on the whiteboard, prose in the chat."""
-    config = SessionConfig(
-        template=TEMPLATE,
-        enabled_modes=MODES,
-        ai_provider=provider,
-        resume_data={"skills": ["python"], "years_experience": 5},
+    return run_interview(
+        manager,
+        TEMPLATE,
+        answers,
+        provider=provider,
+        modes=MODES,
+        resume_data=RESUME,
+        mode_of=on_the_board_if_code,
     )
-    session = manager.create_session(config)
-    manager.start_session(session.id)
-    for answer in answers:
-        mode = CommunicationMode.WHITEBOARD if is_code(answer) else CommunicationMode.TEXT
-        manager.send_message(session.id, answer, mode)
-    return session.id, manager.end_session(session.id)
 
 
 def test_the_coding_template_loads_with_its_phases_and_rubric(container: Container) -> None:
@@ -89,9 +92,7 @@ def test_the_offline_evaluator_ranks_strong_above_average_above_weak(
 def test_an_interview_on_the_openai_provider_is_scored_on_the_coding_rubric(
     container: Container, scripted_openai_server: ScriptedOpenAIServer
 ) -> None:
-    scripted_openai_server.connect(container, timeout=5.0)
-    scripted_openai_server.handler = plausible_responder
-    manager: SessionManager = container.session_manager()
+    manager = scripted_openai_manager(container, scripted_openai_server, plausible_responder)
 
     _, report = interview(manager, PLANTED["average"][:4], provider="openai")
 

@@ -4,17 +4,17 @@ the planted strong, average and weak candidates."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 from bench.candidates.ml_system_design import PLANTED
+from tests.integration.templates.interviews import (
+    overall_scores,
+    run_interview,
+    scripted_openai_manager,
+)
 
 from interview_orchestrator import (
-    CommunicationMode,
     Container,
-    EvaluationReport,
     EvaluationStatus,
-    SessionConfig,
     SessionManager,
     SessionStatus,
 )
@@ -37,23 +37,6 @@ DIMENSIONS = {
     "communication",
 }
 RESUME = {"skills": ["pytorch", "spark"], "years_experience": 6, "current_role": "ml engineer"}
-
-
-def run_interview(
-    manager: SessionManager, answers: Sequence[str], *, provider: str = "offline"
-) -> EvaluationReport:
-    config = SessionConfig(
-        template=TEMPLATE,
-        ai_provider=provider,
-        enabled_modes=[CommunicationMode.TEXT],
-        resume_data=dict(RESUME),
-        duration_minutes=45,
-    )
-    session = manager.create_session(config)
-    manager.start_session(session.id)
-    for answer in answers:
-        manager.send_message(session.id, answer)
-    return manager.end_session(session.id)
 
 
 def test_the_template_file_loads_and_validates() -> None:
@@ -88,7 +71,7 @@ def test_the_planted_candidates_answer_every_main_question_in_order() -> None:
 def test_a_whole_offline_interview_ends_with_every_dimension_scored(
     manager: SessionManager,
 ) -> None:
-    report = run_interview(manager, PLANTED["strong"])
+    _, report = run_interview(manager, TEMPLATE, PLANTED["strong"], resume_data=RESUME)
 
     assert manager.get_session(report.session_id).status is SessionStatus.COMPLETED
     assert report.status is EvaluationStatus.READY
@@ -103,8 +86,8 @@ def test_a_whole_offline_interview_ends_with_every_dimension_scored(
 def test_the_offline_evaluator_orders_strong_above_average_above_weak(
     manager: SessionManager,
 ) -> None:
-    scores = {name: run_interview(manager, answers) for name, answers in PLANTED.items()}
-    strong, average, weak = (scores[n].overall_score for n in ("strong", "average", "weak"))
+    scores = overall_scores(manager, TEMPLATE, PLANTED, resume_data=RESUME)
+    strong, average, weak = (scores[n] for n in ("strong", "average", "weak"))
 
     assert strong is not None and average is not None and weak is not None
     assert strong > average > weak
@@ -116,16 +99,15 @@ def openai_manager(
 ) -> SessionManager:
     """The production container on the test database with its openai provider pointed at the
     scripted server, which answers every turn and the evaluation plausibly."""
-    scripted_openai_server.connect(container, timeout=5.0, max_retries=0)
-    scripted_openai_server.handler = plausible_responder
-    built: SessionManager = container.session_manager()
-    return built
+    return scripted_openai_manager(container, scripted_openai_server, plausible_responder)
 
 
 def test_an_openai_interview_is_evaluated_on_the_templates_dimensions(
     openai_manager: SessionManager, scripted_openai_server: ScriptedOpenAIServer
 ) -> None:
-    report = run_interview(openai_manager, PLANTED["average"][:3], provider="openai")
+    _, report = run_interview(
+        openai_manager, TEMPLATE, PLANTED["average"][:3], provider="openai", resume_data=RESUME
+    )
 
     assert report.status is EvaluationStatus.READY and report.provider == "openai"
     assert set(report.dimension_scores) == DIMENSIONS

@@ -4,17 +4,17 @@ rubric ranks the planted candidates by their quality."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 from bench.candidates.product_sense import PLANTED
+from tests.integration.templates.interviews import (
+    overall_scores,
+    run_interview,
+    scripted_openai_manager,
+)
 
 from interview_orchestrator import (
-    CommunicationMode,
     Container,
-    EvaluationReport,
     EvaluationStatus,
-    SessionConfig,
     SessionManager,
     SessionStatus,
 )
@@ -30,22 +30,6 @@ DIMENSIONS = {
     "metrics",
     "communication",
 }
-
-
-def run_interview(
-    manager: SessionManager, answers: Sequence[str], *, provider: str = "offline"
-) -> tuple[str, EvaluationReport]:
-    config = SessionConfig(
-        template=TEMPLATE,
-        ai_provider=provider,
-        enabled_modes=[CommunicationMode.TEXT],
-        duration_minutes=45,
-    )
-    session = manager.create_session(config)
-    manager.start_session(session.id)
-    for answer in answers:
-        manager.send_message(session.id, answer)
-    return session.id, manager.end_session(session.id)
 
 
 def test_the_template_loads_with_its_phases_and_rubric() -> None:
@@ -65,7 +49,7 @@ def test_the_template_loads_with_its_phases_and_rubric() -> None:
 
 
 def test_an_offline_interview_scores_every_dimension(manager: SessionManager) -> None:
-    session_id, report = run_interview(manager, PLANTED["strong"])
+    session_id, report = run_interview(manager, TEMPLATE, PLANTED["strong"])
 
     transcript = manager.get_transcript(session_id)
     assert transcript[0].content.startswith("Hi, and thanks for joining!")
@@ -81,9 +65,7 @@ def test_an_offline_interview_scores_every_dimension(manager: SessionManager) ->
 def test_the_offline_evaluator_ranks_strong_above_average_above_weak(
     manager: SessionManager,
 ) -> None:
-    overall = {
-        name: run_interview(manager, answers)[1].overall_score for name, answers in PLANTED.items()
-    }
+    overall = overall_scores(manager, TEMPLATE, PLANTED)
     strong, average, weak = overall["strong"], overall["average"], overall["weak"]
     assert strong is not None and average is not None and weak is not None, overall
     assert strong > average > weak, overall
@@ -95,16 +77,13 @@ def openai_manager(
 ) -> SessionManager:
     """The production container on the test database, its openai provider pointed at the
     scripted server (which answers every request plausibly)."""
-    scripted_openai_server.connect(container, timeout=5.0, max_retries=0)
-    scripted_openai_server.handler = plausible_responder
-    built: SessionManager = container.session_manager()
-    return built
+    return scripted_openai_manager(container, scripted_openai_server, plausible_responder)
 
 
 def test_an_interview_through_the_openai_provider_is_scored_on_the_template_rubric(
     openai_manager: SessionManager, scripted_openai_server: ScriptedOpenAIServer
 ) -> None:
-    _, report = run_interview(openai_manager, PLANTED["average"][:4], provider="openai")
+    _, report = run_interview(openai_manager, TEMPLATE, PLANTED["average"][:4], provider="openai")
 
     assert report.status is EvaluationStatus.READY
     assert report.provider == "openai"
